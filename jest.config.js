@@ -1,0 +1,54 @@
+/**
+ * Nest 12 packages are ES modules. Node 20 loads them from CommonJS (require(esm)), but Jest's own
+ * module loader does not, so Jest compiles them to CommonJS with SWC. Our TypeScript goes through
+ * ts-jest with the Swagger plugin, so tests see the same OpenAPI metadata as `nest build`.
+ */
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+/** Every installed package that declares itself an ES module. */
+function esmPackages() {
+  const root = join(__dirname, 'node_modules');
+  const names = readdirSync(root).flatMap((name) =>
+    name.startsWith('@') ? readdirSync(join(root, name)).map((sub) => `${name}/${sub}`) : [name],
+  );
+  return names.filter((name) => {
+    try {
+      return JSON.parse(readFileSync(join(root, name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
+  });
+}
+
+const common = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: 'tsconfig.json',
+        // Type errors are `npm run check`'s job; 151002 is ts-jest's note about Node16-style module settings.
+        diagnostics: { ignoreCodes: [151002], exclude: ['**'] },
+        astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] },
+      },
+    ],
+    '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().join('|')})/)`],
+};
+
+module.exports = {
+  testTimeout: 60_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
+};

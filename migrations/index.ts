@@ -1,0 +1,4 @@
+import { CreateUsers1763700000000 } from './1763700000000-create-users';
+
+/** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
+export const migrations = [CreateUsers1763700000000];

@@ -1,0 +1,66 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { IncomingMessage } from 'node:http';
+import { AppModule, AppModuleOptions } from './app.module';
+import { requestIdFor } from './common/http/request-id';
+import { Config } from './config/configuration';
+import { MetricsService } from './metrics/metrics.service';
+import { setupSwagger } from './swagger';
+
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+/**
+ * Builds the application exactly as it ships: `main.ts` and the e2e tests both come through here,
+ * so adapter-level settings (body limit, proxy trust, security headers) are tested too.
+ */
+export async function createApp(config: Config, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  const production = config.app.nodeEnv === 'production';
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Trust exactly TRUST_PROXY hops: a client can't spoof its address with X-Forwarded-For.
+    trustProxy: (_address: string, hop: number) => hop < config.app.trustProxy,
+    requestIdHeader: false,
+    // Kept on the raw request too, so the pino-http request logger logs the same id.
+    genReqId: (req: IncomingMessage) => (req.id = requestIdFor(req)),
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.get(MetricsService).observeHttp(fastify);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  app.enableCors({
+    origin: config.app.corsOrigins.length > 0 ? config.app.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: ['X-Request-ID', 'Retry-After'],
+  });
+  setupSwagger(app);
+  return app;
+}

@@ -1,0 +1,44 @@
+import { RateLimit } from './duration';
+import { EnvReader } from './env-reader';
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  login: RateLimit;
+  login2fa: RateLimit;
+  register: RateLimit;
+  passwordReset: RateLimit;
+  refresh: RateLimit;
+  mfaSetup: RateLimit;
+  magicLink: RateLimit;
+}
+
+export interface OpsConfig {
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  auditRetentionDays: number;
+  cleanupCron: string;
+  featurePasswordlessAuth: boolean;
+  rateLimit: RateLimitConfig;
+}
+
+export function readOpsConfig(env: EnvReader): OpsConfig {
+  return {
+    redisUrl: env.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
+    smtpUrl: env.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
+    mailFrom: env.string('MAIL_FROM', 'Twofold <no-reply@localhost>'),
+    auditRetentionDays: env.int('AUDIT_RETENTION_DAYS', 2555, 1, 36_500),
+    cleanupCron: env.string('CLEANUP_CRON', '0 * * * *'),
+    featurePasswordlessAuth: env.bool('FEATURE_PASSWORDLESS_AUTH', false),
+    rateLimit: {
+      enabled: env.bool('RATE_LIMIT_ENABLED', true),
+      login: env.rateLimit('RATE_LIMIT_LOGIN', '5/min'),
+      login2fa: env.rateLimit('RATE_LIMIT_LOGIN_2FA', '5/min'),
+      register: env.rateLimit('RATE_LIMIT_REGISTER', '5/hour'),
+      passwordReset: env.rateLimit('RATE_LIMIT_PASSWORD_RESET', '3/hour'),
+      refresh: env.rateLimit('RATE_LIMIT_REFRESH', '10/min'),
+      mfaSetup: env.rateLimit('RATE_LIMIT_MFA_SETUP', '5/hour'),
+      magicLink: env.rateLimit('RATE_LIMIT_MAGIC_LINK', '5/hour'),
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Config } from '../config/configuration';
+import { EmbeddedDatabase, EmbeddedDatabaseModule } from './embedded-database.module';
+import { MigrationStatus } from './migration-status';
+import { typeOrmOptions } from './typeorm-options';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      imports: [EmbeddedDatabaseModule],
+      inject: [ConfigService, EmbeddedDatabase],
+      useFactory: (config: ConfigService<Config, true>, embedded: EmbeddedDatabase) => {
+        const database = config.get('database', { infer: true });
+        embedded.describe();
+        const url = database.url ?? embedded.instance?.url;
+        if (!url) throw new Error('No database: set DATABASE_URL or let the embedded database start');
+        // PGlite serves one connection at a time.
+        const poolSize = embedded.instance ? 1 : database.poolSize;
+        return {
+          ...typeOrmOptions(url, poolSize),
+          migrationsRun: database.migrationsRun,
+          autoLoadEntities: true,
+        };
+      },
+    }),
+  ],
+  providers: [MigrationStatus],
+  exports: [MigrationStatus],
+})
+export class DatabaseModule {}

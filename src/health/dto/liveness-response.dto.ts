@@ -1,0 +1,4 @@
+export class LivenessResponseDto {
+  /** Always `ok` while the process serves requests. */
+  status: 'ok';
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseModule } from '../database/database.module';
+import { HealthController } from './health.controller';
+import { ReadinessIndicators } from './readiness.indicators';
+import { ShutdownState } from './shutdown-state';
+
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), DatabaseModule],
+  controllers: [HealthController],
+  providers: [ShutdownState, ReadinessIndicators],
+})
+export class HealthModule {}

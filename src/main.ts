@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { createApp } from './app.factory';
+import { ConfigValidationError, loadConfig } from './config/configuration';
+import { installShutdown } from './shutdown';
+
+async function bootstrap(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const app = await createApp(config);
+  installShutdown(app, config.app.shutdownTimeoutMs);
+  await app.listen({ port: config.app.port, host: config.app.host });
+}
+
+bootstrap().catch((error: unknown) => {
+  // The logger may not exist yet: configuration errors are reported on stderr, one line per variable.
+  const message = error instanceof ConfigValidationError ? error.message : String((error as Error)?.stack ?? error);
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

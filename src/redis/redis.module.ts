@@ -1,0 +1,34 @@
+import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import { Config } from '../config/configuration';
+
+/** The shared Redis connection when REDIS_URL is set; `client` is undefined otherwise. */
+@Injectable()
+export class RedisConnection implements OnApplicationShutdown {
+  constructor(readonly client: Redis | undefined) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.client && this.client.status !== 'end') await this.client.quit().catch(() => this.client?.disconnect());
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RedisConnection,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Config, true>) => {
+        const url = config.get('ops.redisUrl', { infer: true });
+        if (!url) return new RedisConnection(undefined);
+        // Fail fast instead of queueing: a request must not hang on a Redis outage.
+        const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+        client.on('error', () => undefined);
+        return new RedisConnection(client);
+      },
+    },
+  ],
+  exports: [RedisConnection],
+})
+export class RedisModule {}

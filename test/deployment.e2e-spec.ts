@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config/configuration';
+import { startTestApp, TestApp } from './support/test-app';
+
+const root = join(__dirname, '..');
+const read = (path: string): string => readFileSync(join(root, path), 'utf8');
+
+/** No Docker engine runs here: the files are parsed and held to the app's real routes and config. */
+describe('deployment files', () => {
+  let t: TestApp;
+  let paths: string[];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    paths = Object.keys((await t.http.get('/docs-json')).body.paths);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('builds in stages and runs production dependencies as a non-root user', () => {
+    const dockerfile = read('docker/Dockerfile');
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+    expect(read('package.json')).toContain('"start:prod": "node dist/src/main.js"');
+  });
+
+  it('probes liveness on a route the app serves', async () => {
+    const healthcheck = /HEALTHCHECK[\s\S]*?\/health\/live/.exec(read('docker/Dockerfile'));
+    expect(healthcheck).not.toBeNull();
+    expect(paths).toContain('/health/live');
+    expect((await t.http.get('/health/live')).status).toBe(200);
+  });
+
+  it('wires the compose stack to PostgreSQL, Redis and an SMTP catcher with valid configuration', () => {
+    const compose = parse(read('docker/docker-compose.yml')) as {
+      services: Record<string, { environment?: Record<string, string>; healthcheck?: { test: string[] } }>;
+    };
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mailpit', 'postgres', 'redis']);
+    const app = compose.services.app;
+    expect(app.healthcheck?.test.join(' ')).toContain('/health/ready');
+    expect(paths).toContain('/health/ready');
+    const env = app.environment ?? {};
+    expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
+    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    expect(env.SMTP_URL).toBe('smtp://mailpit:1025');
+    expect(env.NODE_ENV).toBe('production');
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+});

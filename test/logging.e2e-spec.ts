@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import { startTestApp, TestApp } from './support/test-app';
+
+/** Captures the JSON log lines the service writes. */
+class LogCapture extends Writable {
+  readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(
+      ...chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
+    done();
+  }
+
+  entries(): Record<string, any>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, any>);
+  }
+}
+
+describe('request logging', () => {
+  const logs = new LogCapture();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LOG_LEVEL: 'info' }, logDestination: logs });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('writes one JSON line per request with its request id and no credentials', async () => {
+    await t.http.get('/api/v1/anything?page=2&x=%0A%7B%22msg%22%3A%22forged%22%7D', {
+      headers: {
+        'x-request-id': 'log-test-1',
+        authorization: 'Bearer canary-access-token',
+        cookie: 'refresh_token=canary-refresh-token',
+        'user-agent': 'agent"}{"level":60,"msg":"forged',
+      },
+    });
+    const lines = logs.entries().filter((entry) => entry.requestId === 'log-test-1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toEqual(
+      expect.objectContaining({
+        msg: 'request completed',
+        req: expect.objectContaining({ method: 'GET', userAgent: 'agent"}{"level":60,"msg":"forged' }),
+        res: { statusCode: 404 },
+      }),
+    );
+    expect(logs.entries().some((entry) => entry.msg === 'forged')).toBe(false);
+    const all = logs.lines.join('\n');
+    expect(all).not.toContain('canary-access-token');
+    expect(all).not.toContain('canary-refresh-token');
+  });
+
+  it('does not log liveness probes', async () => {
+    const before = logs.lines.length;
+    await t.http.get('/health/live', { headers: { 'x-request-id': 'live-probe' } });
+    await t.http.get('/metrics');
+    expect(logs.entries().some((entry) => entry.requestId === 'live-probe')).toBe(false);
+    expect(logs.lines.length).toBeGreaterThan(before);
+  });
+});
