@@ -1,4 +1,5 @@
 import { CreateUsers1763700000000 } from './1763700000000-create-users';
+import { CreateSessions1763700100000 } from './1763700100000-create-sessions';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
-export const migrations = [CreateUsers1763700000000];
+export const migrations = [CreateUsers1763700000000, CreateSessions1763700100000];

@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { IncomingMessage } from 'node:http';
 import { AppModule, AppModuleOptions } from './app.module';
+import { sendError } from './common/filters/error-reply';
 import { requestIdFor } from './common/http/request-id';
 import { Config } from './config/configuration';
 import { MetricsService } from './metrics/metrics.service';
@@ -40,6 +41,17 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
     done();
   });
   app.get(MetricsService).observeHttp(fastify);
+  // The API speaks JSON only: any other request body is refused before parsing.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const hasBody =
+      request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    const type = request.headers['content-type'] ?? '';
+    if (hasBody && request.headers['content-length'] !== '0' && !/^application\/json\s*(;|$)/i.test(type)) {
+      sendError(request, reply, 415, `Unsupported Media Type: ${type.slice(0, 100) || 'none'}; send application/json`);
+      return;
+    }
+    done();
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: {

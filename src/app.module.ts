@@ -1,7 +1,8 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { Config, configFactories } from './config/configuration';
@@ -10,6 +11,11 @@ import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
+import { SessionModule } from './session/session.module';
+
+/** The REST API lives under /api/v1; probes, metrics and docs stay at the root. */
+export const API_PREFIX = 'api/v1';
+const API_MODULES = [AuthModule, SessionModule];
 
 export interface AppModuleOptions {
   /** Tests pass a clock they can move; the service runs on the system clock. */
@@ -30,6 +36,8 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         MetricsModule,
+        ...API_MODULES,
+        RouterModule.register(API_MODULES.map((module) => ({ path: API_PREFIX, module }))),
       ],
       providers: [
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

@@ -1,14 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string | string[];
-  requestId: string;
-  [extra: string]: unknown;
-}
+import { sendError } from './error-reply';
 
 interface Described {
   status: number;
@@ -49,13 +41,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status >= 500 && !(exception instanceof HttpException)) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
-    const body: ErrorBody = {
-      ...extra,
-      statusCode: status,
-      error: STATUS_CODES[status] ?? 'Error',
-      message,
-      requestId: String(request.id),
-    };
-    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+    sendError(request, reply, status, message, extra);
   }
 }

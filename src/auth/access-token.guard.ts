@@ -1,0 +1,64 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyRequest } from 'fastify';
+import { AuthUser, Role, Scope } from '../common/auth/auth-user';
+import { ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../common/decorators/auth.decorators';
+import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
+import { SessionException } from '../session/session.exception';
+import { SessionService } from '../session/session.service';
+import { TokenService } from './token.service';
+
+type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
+
+/**
+ * Deny by default: every route needs a valid access token and a live session unless it is `@Public()`.
+ * Routes then narrow further with `@AllowScope`, `@RequireAal2` and `@Roles`; controllers never re-check.
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = this.bearerToken(request);
+    if (!token) throw new UnauthorizedException('Authentication required');
+    const claims = await this.tokens.verifyAccess(token);
+    if (!claims) throw new UnauthorizedException('Invalid or expired access token');
+    try {
+      await this.sessions.assertActive(claims.sid, claims.sub);
+    } catch (error) {
+      if (error instanceof SessionException) throw new UnauthorizedException('Session expired or revoked');
+      throw error;
+    }
+    const user: AuthUser = {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      aal: claims.aal,
+      amr: claims.amr,
+      scope: claims.scope,
+      roles: claims.roles,
+    };
+    const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(ALLOWED_SCOPES_KEY, targets) ?? ['full'];
+    if (!scopes.includes(user.scope)) throw new ForbiddenException(`This route is not open to a ${user.scope} token`);
+    if (this.reflector.getAllAndOverride<boolean>(REQUIRE_AAL2_KEY, targets) && user.aal !== 'aal2') {
+      throw new ForbiddenException('Two-factor authentication is required');
+    }
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.some((role) => user.roles.includes(role))) throw new ForbiddenException('Not allowed');
+    request.user = user;
+    return true;
+  }
+
+  private bearerToken(request: FastifyRequest): string | undefined {
+    const header = request.headers.authorization;
+    if (typeof header !== 'string') return undefined;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header);
+    return match?.[1];
+  }
+}

@@ -1,0 +1,90 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { FastifyRequest } from 'fastify';
+import type { AuthUser } from '../common/auth/auth-user';
+import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
+import { Public } from '../common/decorators/public.decorator';
+import { AuthService, ClientContext } from './auth.service';
+import { LoginResponseDto } from './dto/login-response.dto';
+import { LoginDto } from './dto/login.dto';
+import { MeResponseDto } from './dto/me-response.dto';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
+import { RegisterUserDto } from './dto/register-user.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+
+function clientOf(request: FastifyRequest): ClientContext {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** Creates an account. Every password-policy problem is reported in one 400. */
+  @ApiOperation({ summary: 'Register an account' })
+  @ApiBadRequestResponse({ description: 'Invalid input or a password that fails the policy (with the reasons)' })
+  @ApiConflictResponse({ description: 'An account with this email already exists' })
+  @Public()
+  @Post('register')
+  register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
+    return this.auth.register(dto);
+  }
+
+  /**
+   * Password login. Unknown email and wrong password get the same 401 in about the same time.
+   * An expired or admin-reset password answers `password_change_required` with a restricted token.
+   */
+  @ApiOperation({ summary: 'Log in with email and password' })
+  @ApiUnauthorizedResponse({ description: 'Invalid email or password' })
+  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
+  @ApiServiceUnavailableResponse({ description: 'Too many logins in progress; retry after Retry-After seconds' })
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<LoginResponseDto> {
+    return this.auth.login(dto.email, dto.password, clientOf(request));
+  }
+
+  /** Trades a refresh token for a new access token and a new refresh token; the old one dies. */
+  @ApiOperation({ summary: 'Rotate a refresh token' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused refresh token' })
+  @Public()
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  refresh(@Body() dto: RefreshTokenDto): Promise<LoginResponseDto> {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  /** Ends the current session; its refresh token stops working at once. */
+  @ApiOperation({ summary: 'Log out' })
+  @ApiNoContentResponse({ description: 'Session ended' })
+  @Authenticated()
+  @AllowScope('password_change', 'mfa_enrollment')
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logout(@CurrentUser() user: AuthUser): Promise<void> {
+    await this.auth.logout(user);
+  }
+
+  /** The signed-in user and the current session. */
+  @ApiOperation({ summary: 'Who am I' })
+  @Authenticated()
+  @AllowScope('password_change', 'mfa_enrollment')
+  @Get('me')
+  me(@CurrentUser() user: AuthUser): Promise<MeResponseDto> {
+    return this.auth.me(user);
+  }
+}

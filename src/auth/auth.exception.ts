@@ -1,0 +1,46 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException } from '../common/filters/domain.exception';
+import { sendDomainError } from '../common/filters/error-reply';
+
+export enum AuthError {
+  EmailTaken = 'email_taken',
+  WeakPassword = 'weak_password',
+  InvalidCredentials = 'invalid_credentials',
+  AccountLocked = 'account_locked',
+  Overloaded = 'overloaded',
+  InvalidRefreshToken = 'invalid_refresh_token',
+  PasswordReused = 'password_reused',
+}
+
+export class AuthException extends DomainException<AuthError> {}
+
+export function authErrorStatus(code: AuthError): HttpStatus {
+  switch (code) {
+    case AuthError.EmailTaken:
+      return HttpStatus.CONFLICT;
+    case AuthError.WeakPassword:
+    case AuthError.PasswordReused:
+      return HttpStatus.BAD_REQUEST;
+    case AuthError.InvalidCredentials:
+    case AuthError.InvalidRefreshToken:
+      return HttpStatus.UNAUTHORIZED;
+    case AuthError.AccountLocked:
+      return HttpStatus.LOCKED;
+    case AuthError.Overloaded:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+  }
+}
+
+@Catch(AuthException)
+export class AuthExceptionFilter implements ExceptionFilter {
+  catch(exception: AuthException, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendDomainError(
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      authErrorStatus(exception.code),
+      exception,
+    );
+  }
+}

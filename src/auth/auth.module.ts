@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SessionModule } from '../session/session.module';
+import { AccessTokenGuard } from './access-token.guard';
+import { AuthController } from './auth.controller';
+import { AuthExceptionFilter } from './auth.exception';
+import { AuthService } from './auth.service';
+import { PasswordHasher } from './password-hasher.service';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { RefreshTokenRepository } from './refresh-token.repository';
+import { TokenService } from './token.service';
+import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+
+@Module({
+  imports: [JwtModule.register({}), TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]), SessionModule],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    PasswordHasher,
+    TokenService,
+    UserRepository,
+    RefreshTokenRepository,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+    { provide: APP_FILTER, useClass: AuthExceptionFilter },
+  ],
+  exports: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,243 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock/clock';
+import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
+import { Config } from '../config/configuration';
+import { SessionEntity } from '../session/session.entity';
+import { SessionException } from '../session/session.exception';
+import { SessionService } from '../session/session.service';
+import { AuthError, AuthException } from './auth.exception';
+import { LoginResponseDto } from './dto/login-response.dto';
+import { MeResponseDto } from './dto/me-response.dto';
+import { RegisterUserDto } from './dto/register-user.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { PasswordHasher } from './password-hasher.service';
+import { passwordProblems } from './password-policy';
+import { RefreshTokenRepository } from './refresh-token.repository';
+import { TokenService } from './token.service';
+import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+
+export interface ClientContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const DAY = 86_400_000;
+const INVALID_CREDENTIALS = 'Invalid email or password';
+
+type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false };
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly config: ConfigService<Config, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async register(dto: RegisterUserDto): Promise<UserResponseDto> {
+    const security = this.config.get('security', { infer: true });
+    const problems = passwordProblems(dto.password, dto.email, {
+      minLength: security.passwordMinLength,
+      requireClasses: security.passwordRequireClasses,
+    });
+    if (problems.length > 0) {
+      throw new AuthException(AuthError.WeakPassword, 'Password does not meet the policy', { reasons: problems });
+    }
+    const now = this.clock.now();
+    const user = await this.users.createUser({
+      email: dto.email,
+      displayName: dto.displayName ?? null,
+      passwordHash: await this.hasher.hash(dto.password),
+      createdAt: now,
+      passwordChangedAt: now,
+    });
+    if (!user) throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
+    return this.describeUser(user);
+  }
+
+  async login(email: string, password: string, client: ClientContext): Promise<LoginResponseDto> {
+    const user = await this.users.findActiveByEmail(email);
+    if (!user) {
+      await this.hasher.verifyAgainstDummy(password);
+      throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
+    }
+    const now = this.clock.now();
+    if (user.lockedUntil && user.lockedUntil > now) throw this.locked(user.lockedUntil);
+    if (!(await this.hasher.verify(password, user.passwordHash))) {
+      const security = this.config.get('security', { infer: true });
+      const outcome = await this.users.recordFailedAttempt(
+        user.id,
+        now,
+        security.maxFailedLoginAttempts,
+        security.lockoutDurationMinutes * 60_000,
+      );
+      if (outcome.lockedUntil) throw this.locked(outcome.lockedUntil);
+      throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
+    }
+    await this.users.recordSuccessfulLogin(user.id, now);
+    const scope: Scope = this.mustChangePassword(user, now) ? 'password_change' : 'full';
+    return this.dataSource.transaction((manager) =>
+      this.openSession(user, { aal: 'aal1', amr: ['pwd'], scope }, client, manager),
+    );
+  }
+
+  /**
+   * Rotates a refresh token. A token used before answers with its successor when retried within the
+   * grace window (a benign concurrent retry); any other reuse means it was stolen, so the whole session
+   * is revoked.
+   */
+  async refresh(refreshToken: string): Promise<LoginResponseDto> {
+    const outcome = await this.dataSource.transaction((manager) => this.rotate(refreshToken, manager));
+    if (!outcome.ok) throw new AuthException(AuthError.InvalidRefreshToken, 'Refresh token is invalid or expired');
+    return outcome.response;
+  }
+
+  async logout(user: AuthUser): Promise<void> {
+    await this.sessions.revoke(user.sessionId, 'logout');
+  }
+
+  async me(user: AuthUser): Promise<MeResponseDto> {
+    const account = await this.users.findActiveById(user.userId);
+    if (!account) throw new AuthException(AuthError.InvalidCredentials, 'Account no longer exists');
+    return {
+      ...this.describeUser(account),
+      mfaEnabled: account.mfaEnabled,
+      passwordExpiresAt: this.passwordExpiresAt(account),
+      session: { id: user.sessionId, aal: user.aal, scope: user.scope },
+    };
+  }
+
+  private async rotate(token: string, manager: EntityManager): Promise<RefreshOutcome> {
+    const now = this.clock.now();
+    const row = await this.refreshTokens.findByHashForUpdate(this.tokens.hashRefreshToken(token), manager);
+    if (!row || row.revokedAt || row.expiresAt <= now) return { ok: false };
+    const successor = this.tokens.successorOf(token);
+    const successorHash = this.tokens.hashRefreshToken(successor);
+    if (row.usedAt) {
+      const graceMs = this.config.get('jwt.refreshReuseGraceSeconds', { infer: true }) * 1000;
+      const child = await this.refreshTokens.findActiveChild(row.id, successorHash, manager);
+      if (child && now.getTime() - row.usedAt.getTime() <= graceMs) {
+        const session = await this.liveSession(row.sessionId, manager);
+        return session ? this.reissue(session, successor, manager) : { ok: false };
+      }
+      await this.sessions.revoke(row.sessionId, 'refresh_reuse', manager);
+      await this.refreshTokens.revokeAllForSession(row.sessionId, now, manager);
+      return { ok: false };
+    }
+    await this.refreshTokens.markUsed(row.id, now, manager);
+    const session = await this.liveSession(row.sessionId, manager);
+    if (!session) return { ok: false };
+    await this.refreshTokens.insertToken(
+      {
+        sessionId: row.sessionId,
+        tokenHash: successorHash,
+        parentId: row.id,
+        createdAt: now,
+        expiresAt: new Date(Math.min(now.getTime() + this.tokens.refreshTtlMs, session.expiresAt.getTime())),
+      },
+      manager,
+    );
+    return this.reissue(session, successor, manager);
+  }
+
+  private async liveSession(sessionId: string, manager: EntityManager): Promise<SessionEntity | undefined> {
+    try {
+      return await this.sessions.useForRefresh(sessionId, manager);
+    } catch (error) {
+      if (error instanceof SessionException) return undefined;
+      throw error;
+    }
+  }
+
+  private async reissue(session: SessionEntity, refreshToken: string, manager: EntityManager): Promise<RefreshOutcome> {
+    const user = await this.users.findActiveById(session.userId, manager);
+    if (!user) return { ok: false };
+    const accessToken = this.tokens.signAccess({
+      sub: user.id,
+      sid: session.id,
+      aal: session.aal,
+      amr: session.amr,
+      scope: session.scope,
+      roles: user.roles,
+    });
+    return { ok: true, response: this.loginResponse(user, session.id, session.scope, accessToken, refreshToken) };
+  }
+
+  private async openSession(
+    user: UserEntity,
+    assurance: { aal: Aal; amr: string[]; scope: Scope },
+    client: ClientContext,
+    manager: EntityManager,
+  ): Promise<LoginResponseDto> {
+    const session = await this.sessions.start({ userId: user.id, ...assurance, ...client }, manager);
+    const refreshToken = this.tokens.newRefreshToken();
+    await this.refreshTokens.insertToken(
+      {
+        sessionId: session.id,
+        tokenHash: this.tokens.hashRefreshToken(refreshToken),
+        parentId: null,
+        createdAt: session.createdAt,
+        expiresAt: new Date(
+          Math.min(session.createdAt.getTime() + this.tokens.refreshTtlMs, session.expiresAt.getTime()),
+        ),
+      },
+      manager,
+    );
+    const accessToken = this.tokens.signAccess({ sub: user.id, sid: session.id, ...assurance, roles: user.roles });
+    return this.loginResponse(user, session.id, assurance.scope, accessToken, refreshToken);
+  }
+
+  private loginResponse(
+    user: UserEntity,
+    sessionId: string,
+    scope: Scope,
+    accessToken: string,
+    refreshToken: string,
+  ): LoginResponseDto {
+    const enrollment = this.config.get('mfa.enrollment', { infer: true });
+    return {
+      status: scope === 'password_change' ? 'password_change_required' : 'authenticated',
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.accessTtlSeconds,
+      sessionId,
+      mfaEnrollment: user.mfaEnabled ? 'none' : enrollment,
+    };
+  }
+
+  private mustChangePassword(user: UserEntity, now: Date): boolean {
+    const expiresAt = this.passwordExpiresAt(user);
+    return user.mustChangePassword || (expiresAt !== null && expiresAt <= now);
+  }
+
+  private passwordExpiresAt(user: UserEntity): Date | null {
+    const maxAgeDays = this.config.get('security.passwordMaxAgeDays', { infer: true });
+    return maxAgeDays === 0 ? null : new Date(user.passwordChangedAt.getTime() + maxAgeDays * DAY);
+  }
+
+  private locked(lockedUntil: Date): AuthException {
+    return new AuthException(AuthError.AccountLocked, 'Account is locked after too many failed attempts', {
+      lockedUntil: lockedUntil.toISOString(),
+    });
+  }
+
+  private describeUser(user: UserEntity): UserResponseDto {
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      roles: user.roles,
+      emailVerified: user.emailVerifiedAt !== null,
+    };
+  }
+}

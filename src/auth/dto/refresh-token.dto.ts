@@ -1,0 +1,8 @@
+import { IsString, Matches } from 'class-validator';
+
+export class RefreshTokenDto {
+  /** The refresh token from the last login or refresh. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'refreshToken is malformed' })
+  refreshToken: string;
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock/clock';
+import { Aal, AALS, Role, Scope, SCOPES } from '../common/auth/auth-user';
+import { Config } from '../config/configuration';
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  typ: 'access';
+  aal: Aal;
+  amr: string[];
+  scope: Scope;
+  roles: Role[];
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+export type AccessSubject = Pick<AccessClaims, 'sub' | 'sid' | 'aal' | 'amr' | 'scope' | 'roles'>;
+
+const ALGORITHM = 'HS256';
+
+/**
+ * Access tokens are HS256 JWTs verified with the algorithm pinned (no `alg: none`, no key confusion) and
+ * `iss`/`aud` checked, against the injected clock. Refresh tokens are opaque 256-bit values stored only
+ * as SHA-256 hashes.
+ */
+@Injectable()
+export class TokenService {
+  private readonly secret: string;
+  private readonly issuer: string;
+  private readonly audience: string;
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlMs: number;
+  private readonly successorKey: Buffer;
+
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly clock: Clock,
+    config: ConfigService<Config, true>,
+  ) {
+    const settings = config.get('jwt', { infer: true });
+    this.secret = settings.secret;
+    this.issuer = settings.issuer;
+    this.audience = settings.audience;
+    this.accessTtlSeconds = Math.floor(settings.accessTtlMs / 1000);
+    this.refreshTtlMs = settings.refreshTtlMs;
+    this.successorKey = createHmac('sha256', settings.secret).update('refresh-token-successor').digest();
+  }
+
+  signAccess(subject: AccessSubject): string {
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const claims: AccessClaims = {
+      ...subject,
+      typ: 'access',
+      jti: randomUUID(),
+      iat,
+      exp: iat + this.accessTtlSeconds,
+      iss: this.issuer,
+      aud: this.audience,
+    };
+    return this.jwt.sign(claims, { secret: this.secret, algorithm: ALGORITHM });
+  }
+
+  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type). */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
+        secret: this.secret,
+        algorithms: [ALGORITHM],
+        issuer: this.issuer,
+        audience: this.audience,
+        clockTimestamp: Math.floor(this.clock.now().getTime() / 1000),
+      });
+      const valid =
+        claims.typ === 'access' &&
+        typeof claims.sub === 'string' &&
+        typeof claims.sid === 'string' &&
+        (AALS as readonly string[]).includes(claims.aal) &&
+        (SCOPES as readonly string[]).includes(claims.scope) &&
+        Array.isArray(claims.roles);
+      return valid ? claims : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  newRefreshToken(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  /**
+   * The token that replaces `token` on rotation. Derived (HMAC under a server key) rather than random, so
+   * a benign retry inside the grace window gets the very same successor without it being stored in clear.
+   */
+  successorOf(token: string): string {
+    return createHmac('sha256', this.successorKey).update(token).digest('base64url');
+  }
+
+  hashRefreshToken(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { UserEntity } from './user.entity';
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface FailureOutcome {
+  lockedUntil: Date | null;
+}
+
+@Injectable()
+export class UserRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(UserEntity);
+  }
+
+  /** Inserts a user; null when the email is taken (case-insensitively). */
+  async createUser(
+    user: Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>,
+  ): Promise<UserEntity | null> {
+    try {
+      return await this.repo.save(this.repo.create({ ...user, roles: ['user'] }));
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  findActiveByEmail(email: string): Promise<UserEntity | null> {
+    return this.repo
+      .createQueryBuilder('u')
+      .where('lower(u.email) = lower(:email) AND u.deleted_at IS NULL', { email })
+      .getOne();
+  }
+
+  findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return (manager ?? this.dataSource.manager)
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('u.id = :id AND u.deleted_at IS NULL', { id })
+      .getOne();
+  }
+
+  /**
+   * Counts a failed attempt under a row lock: a lock that has lapsed starts the count again, and the
+   * attempt that reaches `maxAttempts` locks the account until `now + lockMs`.
+   */
+  recordFailedAttempt(userId: string, now: Date, maxAttempts: number, lockMs: number): Promise<FailureOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<{ failed_login_attempts: number; locked_until: Date | null }[]>(
+        `SELECT failed_login_attempts, locked_until FROM users WHERE id = $1 FOR UPDATE`,
+        [userId],
+      );
+      if (row.locked_until && row.locked_until > now) return { lockedUntil: row.locked_until };
+      const lapsed = row.locked_until !== null;
+      const attempts = (lapsed ? 0 : row.failed_login_attempts) + 1;
+      const lockedUntil = attempts >= maxAttempts ? new Date(now.getTime() + lockMs) : null;
+      await manager.query(`UPDATE users SET failed_login_attempts = $2, locked_until = $3 WHERE id = $1`, [
+        userId,
+        lockedUntil ? 0 : attempts,
+        lockedUntil,
+      ]);
+      return { lockedUntil };
+    });
+  }
+
+  async recordSuccessfulLogin(userId: string, now: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`,
+      [userId, now],
+    );
+  }
+}

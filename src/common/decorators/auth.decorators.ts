@@ -1,0 +1,36 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { FastifyRequest } from 'fastify';
+import { AuthUser, Role, Scope } from '../auth/auth-user';
+
+export const ALLOWED_SCOPES_KEY = 'allowedScopes';
+export const REQUIRE_AAL2_KEY = 'requireAal2';
+export const ROLES_KEY = 'roles';
+
+/**
+ * Lets tokens of a restricted scope reach this route as well as `full` ones
+ * (password change, `/auth/me` and logout accept `password_change` and `mfa_enrollment`).
+ */
+export const AllowScope = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ALLOWED_SCOPES_KEY, ['full', ...scopes]);
+
+/** The session must have passed a second factor. */
+export const RequireAal2 = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRE_AAL2_KEY, true);
+
+/** The caller must hold one of these roles. */
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+
+/** Swagger security and the 401/403 answers every authenticated route shares. */
+export const Authenticated = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ApiBearerAuth('bearer'),
+    ApiCookieAuth('cookie'),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired access token, or a revoked session' }),
+    ApiForbiddenResponse({ description: 'The token scope, assurance level or role does not allow this route' }),
+  );
+
+/** The authenticated caller, set by the global guard. */
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
+  return request.user;
+});

@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { RevokeReason, SessionEntity } from './session.entity';
+
+export type NewSession = Pick<
+  SessionEntity,
+  'userId' | 'createdAt' | 'lastSeenAt' | 'idleExpiresAt' | 'expiresAt' | 'aal' | 'amr' | 'scope' | 'ip' | 'userAgent'
+>;
+
+/** What the guard needs on every request: one primary-key lookup. */
+export type SessionCheck = Pick<
+  SessionEntity,
+  'id' | 'userId' | 'lastSeenAt' | 'idleExpiresAt' | 'expiresAt' | 'revokedAt'
+>;
+
+@Injectable()
+export class SessionRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(SessionEntity);
+  }
+
+  /**
+   * Creates a session and ends the oldest active ones beyond `maxActive`. The user's row is locked first,
+   * so parallel logins of one user are serialized and never leave more than `maxActive` sessions.
+   */
+  async createEvictingOldest(session: NewSession, maxActive: number, manager: EntityManager): Promise<SessionEntity> {
+    await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [session.userId]);
+    const created = await this.repo(manager).save(this.repo(manager).create(session));
+    await manager.query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
+        WHERE id IN (
+          SELECT id FROM sessions
+           WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+           ORDER BY created_at DESC, id DESC
+          OFFSET $3)`,
+      [session.userId, session.createdAt, maxActive],
+    );
+    return created;
+  }
+
+  findForCheck(id: string): Promise<SessionCheck | null> {
+    return this.repo().findOne({
+      where: { id },
+      select: { id: true, userId: true, lastSeenAt: true, idleExpiresAt: true, expiresAt: true, revokedAt: true },
+    });
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<SessionEntity | null> {
+    return this.repo(manager).findOne({ where: { id } });
+  }
+
+  /** Records activity; only writes when `lastSeenBefore` still holds, so concurrent requests write once. */
+  async touch(
+    id: string,
+    now: Date,
+    idleExpiresAt: Date,
+    lastSeenBefore: Date,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(
+      `UPDATE sessions SET last_seen_at = $2, idle_expires_at = LEAST($3, expires_at)
+        WHERE id = $1 AND revoked_at IS NULL AND last_seen_at < $4`,
+      [id, now, idleExpiresAt, lastSeenBefore],
+    );
+  }
+
+  async extend(id: string, now: Date, idleExpiresAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sessions SET last_seen_at = $2, idle_expires_at = LEAST($3, expires_at) WHERE id = $1 AND revoked_at IS NULL`,
+      [id, now, idleExpiresAt],
+    );
+  }
+
+  async revoke(id: string, reason: RevokeReason, now: Date, manager?: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [id, now, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** Revokes the user's active sessions (all but `keepId` when given); returns how many ended. */
+  async revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    now: Date,
+    keepId?: string,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid) RETURNING id`,
+      [userId, now, reason, keepId ?? null],
+    );
+    return rows.length;
+  }
+
+  listActiveForUser(userId: string, now: Date): Promise<SessionEntity[]> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > :now AND s.idle_expires_at > :now', {
+        userId,
+        now,
+      })
+      .orderBy('s.created_at', 'DESC')
+      .getMany();
+  }
+}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock/clock';
+import { Aal, Scope } from '../common/auth/auth-user';
+import { Config } from '../config/configuration';
+import { RevokeReason, SessionEntity } from './session.entity';
+import { SessionError, SessionException } from './session.exception';
+import { SessionRepository } from './session.repository';
+
+export interface StartSession {
+  userId: string;
+  aal: Aal;
+  amr: string[];
+  scope: Scope;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionTimes {
+  id: string;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  /** When a client should warn its user that the session is about to time out. */
+  warnAt: Date;
+}
+
+const MINUTE = 60_000;
+const MAX_USER_AGENT = 256;
+
+@Injectable()
+export class SessionService {
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+  private readonly maxConcurrent: number;
+  /** Activity is written at most this often per session, not on every request. */
+  private readonly touchEveryMs: number;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly clock: Clock,
+    config: ConfigService<Config, true>,
+  ) {
+    const security = config.get('security', { infer: true });
+    this.idleMs = security.sessionTimeoutMinutes * MINUTE;
+    this.absoluteMs = security.sessionAbsoluteTimeoutHours * 60 * MINUTE;
+    this.maxConcurrent = security.maxConcurrentSessions;
+    this.touchEveryMs = Math.min(MINUTE, this.idleMs / 20);
+  }
+
+  start(input: StartSession, manager: EntityManager): Promise<SessionEntity> {
+    const now = this.clock.now();
+    return this.sessions.createEvictingOldest(
+      {
+        ...input,
+        ip: input.ip?.slice(0, 64) ?? null,
+        userAgent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+        createdAt: now,
+        lastSeenAt: now,
+        idleExpiresAt: new Date(Math.min(now.getTime() + this.idleMs, now.getTime() + this.absoluteMs)),
+        expiresAt: new Date(now.getTime() + this.absoluteMs),
+      },
+      this.maxConcurrent,
+      manager,
+    );
+  }
+
+  /**
+   * The per-request check: the session exists, belongs to the user, is not revoked, idle- or
+   * absolute-expired. Extends the idle timer, writing at most once per `touchEveryMs`.
+   */
+  async assertActive(sessionId: string, userId: string): Promise<void> {
+    const session = await this.sessions.findForCheck(sessionId);
+    const now = this.clock.now();
+    if (!session || session.userId !== userId || !this.isLive(session, now)) {
+      throw new SessionException(SessionError.Expired, 'Session expired or revoked');
+    }
+    if (now.getTime() - session.lastSeenAt.getTime() >= this.touchEveryMs) {
+      await this.sessions.touch(
+        sessionId,
+        now,
+        new Date(now.getTime() + this.idleMs),
+        new Date(now.getTime() - this.touchEveryMs + 1),
+      );
+    }
+  }
+
+  /** For refresh: the session must still be live; refreshing counts as activity. */
+  async useForRefresh(sessionId: string, manager: EntityManager): Promise<SessionEntity> {
+    const session = await this.sessions.findById(sessionId, manager);
+    const now = this.clock.now();
+    if (!session || !this.isLive(session, now)) {
+      throw new SessionException(SessionError.Expired, 'Session expired or revoked');
+    }
+    await this.sessions.touch(sessionId, now, new Date(now.getTime() + this.idleMs), now, manager);
+    return session;
+  }
+
+  async times(sessionId: string): Promise<SessionTimes> {
+    const session = await this.sessions.findById(sessionId);
+    if (!session) throw new SessionException(SessionError.NotFound, 'Session not found');
+    return this.describeTimes(session);
+  }
+
+  async extend(sessionId: string): Promise<SessionTimes> {
+    const now = this.clock.now();
+    await this.sessions.extend(sessionId, now, new Date(now.getTime() + this.idleMs));
+    return this.times(sessionId);
+  }
+
+  listActive(userId: string): Promise<SessionEntity[]> {
+    return this.sessions.listActiveForUser(userId, this.clock.now());
+  }
+
+  /** Ends one of the user's own sessions; someone else's is reported as not found. */
+  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== userId || session.revokedAt) {
+      throw new SessionException(SessionError.NotFound, 'Session not found');
+    }
+    await this.sessions.revoke(sessionId, 'user_revoked', this.clock.now());
+  }
+
+  async revoke(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<boolean> {
+    return this.sessions.revoke(sessionId, reason, this.clock.now(), manager);
+  }
+
+  revokeAllForUser(userId: string, reason: RevokeReason, keepId?: string, manager?: EntityManager): Promise<number> {
+    return this.sessions.revokeAllForUser(userId, reason, this.clock.now(), keepId, manager);
+  }
+
+  private isLive(session: Pick<SessionEntity, 'revokedAt' | 'idleExpiresAt' | 'expiresAt'>, now: Date): boolean {
+    return !session.revokedAt && session.idleExpiresAt > now && session.expiresAt > now;
+  }
+
+  private describeTimes(session: SessionEntity): SessionTimes {
+    const warnLeadMs = Math.min(2 * MINUTE, this.idleMs / 4);
+    return {
+      id: session.id,
+      idleExpiresAt: session.idleExpiresAt,
+      absoluteExpiresAt: session.expiresAt,
+      warnAt: new Date(Math.min(session.idleExpiresAt.getTime(), session.expiresAt.getTime()) - warnLeadMs),
+    };
+  }
+}
