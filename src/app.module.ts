@@ -5,6 +5,7 @@ import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { Config, configFactories } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -33,6 +34,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configFactories(config) }),
         LoggingModule,
         RedisModule,
+        RateLimitModule,
         DatabaseModule,
         HealthModule,
         MetricsModule,

@@ -14,6 +14,7 @@ import { FastifyRequest } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { AuthService, ClientContext } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginDto } from './dto/login.dto';
@@ -37,6 +38,7 @@ export class AuthController {
   @ApiBadRequestResponse({ description: 'Invalid input or a password that fails the policy (with the reasons)' })
   @ApiConflictResponse({ description: 'An account with this email already exists' })
   @Public()
+  @RateLimit('register')
   @Post('register')
   register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
     return this.auth.register(dto);
@@ -51,6 +53,7 @@ export class AuthController {
   @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
   @ApiServiceUnavailableResponse({ description: 'Too many logins in progress; retry after Retry-After seconds' })
   @Public()
+  @RateLimit('login')
   @Post('login')
   @HttpCode(HttpStatus.OK)
   login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<LoginResponseDto> {
@@ -62,6 +65,7 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused refresh token' })
   @Public()
+  @RateLimit('refresh')
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
   refresh(@Body() dto: RefreshTokenDto): Promise<LoginResponseDto> {

@@ -9,7 +9,7 @@ describe('passwordProblems', () => {
   });
 
   it('lists every reason at once', () => {
-    expect(passwordProblems('abc', 'ana@example.com', STRICT)).toEqual([
+    expect(passwordProblems('qwerty', 'ana@example.com', STRICT)).toEqual([
       'password must be at least 8 characters',
       'password must contain an upper-case letter',
       'password must contain a digit',

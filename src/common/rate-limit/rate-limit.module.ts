@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { Config } from '../../config/configuration';
+import { RedisConnection } from '../../redis/redis.module';
+import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+const NAMES: RateLimitName[] = ['login', 'login2fa', 'register', 'passwordReset', 'refresh', 'mfaSetup', 'magicLink'];
+
+/**
+ * One named throttler per configured limit; each applies only to the routes marked `@RateLimit(name)`.
+ * Counters live in Redis when REDIS_URL is set (shared by replicas), in memory otherwise.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService, RedisConnection],
+      useFactory: (config: ConfigService<Config, true>, redis: RedisConnection) => {
+        const limits = config.get('ops.rateLimit', { infer: true });
+        return {
+          setHeaders: false,
+          throttlers: NAMES.map((name) => ({
+            name,
+            limit: limits[name].limit,
+            ttl: limits[name].ttlMs,
+            skipIf: (context) => !limits.enabled || Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name,
+          })),
+          storage: redis.client
+            ? new RedisThrottlerStorage(redis.client, config.get('ops.redisKeyPrefix', { infer: true }))
+            : undefined,
+        };
+      },
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+})
+export class RateLimitModule {}
