@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -16,6 +17,8 @@ import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/aut
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { AuthService, ClientContext } from './auth.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { PasswordService } from './password.service';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginDto } from './dto/login.dto';
 import { MeResponseDto } from './dto/me-response.dto';
@@ -31,7 +34,10 @@ function clientOf(request: FastifyRequest): ClientContext {
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly passwords: PasswordService,
+  ) {}
 
   /** Creates an account. Every password-policy problem is reported in one 400. */
   @ApiOperation({ summary: 'Register an account' })
@@ -81,6 +87,23 @@ export class AuthController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@CurrentUser() user: AuthUser): Promise<void> {
     await this.auth.logout(user);
+  }
+
+  /**
+   * Changes the password. Needs the current password; the new one meets the policy and differs from
+   * the last PASSWORD_HISTORY_COUNT. Every other session ends; a `password_change` session becomes full
+   * from its next refresh.
+   */
+  @ApiOperation({ summary: 'Change my password' })
+  @ApiNoContentResponse({ description: 'Password changed; other sessions ended' })
+  @ApiBadRequestResponse({ description: 'The new password fails the policy or was used recently' })
+  @ApiForbiddenResponse({ description: 'The current password is wrong' })
+  @Authenticated()
+  @AllowScope('password_change')
+  @Post('password/change')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<void> {
+    await this.passwords.change(user, dto.currentPassword, dto.newPassword);
   }
 
   /** The signed-in user and the current session. */

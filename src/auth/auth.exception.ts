@@ -11,6 +11,7 @@ export enum AuthError {
   Overloaded = 'overloaded',
   InvalidRefreshToken = 'invalid_refresh_token',
   PasswordReused = 'password_reused',
+  CurrentPasswordWrong = 'current_password_wrong',
 }
 
 export class AuthException extends DomainException<AuthError> {}
@@ -25,6 +26,8 @@ export function authErrorStatus(code: AuthError): HttpStatus {
     case AuthError.InvalidCredentials:
     case AuthError.InvalidRefreshToken:
       return HttpStatus.UNAUTHORIZED;
+    case AuthError.CurrentPasswordWrong:
+      return HttpStatus.FORBIDDEN;
     case AuthError.AccountLocked:
       return HttpStatus.LOCKED;
     case AuthError.Overloaded:

@@ -8,6 +8,8 @@ import { AuthController } from './auth.controller';
 import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './password-hasher.service';
+import { PasswordHistoryRepository } from './password-history.repository';
+import { PasswordService } from './password.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenService } from './token.service';
@@ -20,6 +22,8 @@ import { UserRepository } from './user.repository';
   providers: [
     AuthService,
     PasswordHasher,
+    PasswordService,
+    PasswordHistoryRepository,
     TokenService,
     UserRepository,
     RefreshTokenRepository,

@@ -69,6 +69,14 @@ export class UserRepository {
     });
   }
 
+  async replacePassword(userId: string, passwordHash: string, now: Date, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = false, updated_at = $3
+        WHERE id = $1`,
+      [userId, passwordHash, now],
+    );
+  }
+
   async recordSuccessfulLogin(userId: string, now: Date): Promise<void> {
     await this.dataSource.query(
       `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`,

@@ -98,6 +98,10 @@ export class SessionRepository {
     return rows.length;
   }
 
+  async setScope(id: string, scope: SessionEntity['scope'], manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE sessions SET scope = $2 WHERE id = $1`, [id, scope]);
+  }
+
   listActiveForUser(userId: string, now: Date): Promise<SessionEntity[]> {
     return this.repo()
       .createQueryBuilder('s')

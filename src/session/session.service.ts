@@ -129,6 +129,11 @@ export class SessionService {
     return this.sessions.revokeAllForUser(userId, reason, this.clock.now(), keepId, manager);
   }
 
+  /** After a required password change the session may do everything again (from its next token on). */
+  promoteToFull(sessionId: string, manager: EntityManager): Promise<void> {
+    return this.sessions.setScope(sessionId, 'full', manager);
+  }
+
   private isLive(session: Pick<SessionEntity, 'revokedAt' | 'idleExpiresAt' | 'expiresAt'>, now: Date): boolean {
     return !session.revokedAt && session.idleExpiresAt > now && session.expiresAt > now;
   }
