@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { Clock, SystemClock } from './common/clock/clock';
@@ -33,6 +34,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configFactories(config) }),
         LoggingModule,
+        ScheduleModule.forRoot(),
         RedisModule,
         RateLimitModule,
         DatabaseModule,

@@ -4,13 +4,21 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionEntity } from './session.entity';
 import { SessionController } from './session.controller';
 import { SessionExceptionFilter } from './session.exception';
+import { SessionCleanupJob } from './session-cleanup.job';
+import { SessionCleanupService } from './session-cleanup.service';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SessionEntity])],
   controllers: [SessionController],
-  providers: [SessionRepository, SessionService, { provide: APP_FILTER, useClass: SessionExceptionFilter }],
-  exports: [SessionService],
+  providers: [
+    SessionRepository,
+    SessionService,
+    SessionCleanupService,
+    SessionCleanupJob,
+    { provide: APP_FILTER, useClass: SessionExceptionFilter },
+  ],
+  exports: [SessionService, SessionCleanupService],
 })
 export class SessionModule {}

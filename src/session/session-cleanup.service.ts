@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { Clock } from '../common/clock/clock';
+
+/** Arbitrary but fixed: the advisory lock every replica's cleanup competes for. */
+const CLEANUP_LOCK_KEY = 0x7f0f_c1ea;
+const BATCH_SIZE = 5_000;
+/** Ended sessions and tokens are kept this long for support and forensics, then deleted. */
+export const CLEANUP_RETENTION_DAYS = 7;
+
+export interface CleanupReport {
+  ran: boolean;
+  sessions: number;
+  refreshTokens: number;
+}
+
+/**
+ * Deletes sessions and refresh tokens that ended (expired or revoked) more than the retention window
+ * ago. One replica at a time (a PostgreSQL advisory lock), in small batches so it never holds locks
+ * that would stall logins.
+ */
+@Injectable()
+export class SessionCleanupService {
+  private readonly logger = new Logger(SessionCleanupService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(): Promise<CleanupReport> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [CLEANUP_LOCK_KEY])) as {
+        locked: boolean;
+      }[];
+      if (!locked) {
+        this.logger.log('Cleanup skipped: another replica is running it');
+        return { ran: false, sessions: 0, refreshTokens: 0 };
+      }
+      try {
+        const before = new Date(this.clock.now().getTime() - CLEANUP_RETENTION_DAYS * 86_400_000);
+        const refreshTokens = await this.deleteInBatches(
+          runner,
+          `DELETE FROM refresh_tokens WHERE id IN (
+             SELECT id FROM refresh_tokens WHERE expires_at < $1 OR revoked_at < $1 OR used_at < $1 LIMIT $2)`,
+          before,
+        );
+        const sessions = await this.deleteInBatches(
+          runner,
+          `DELETE FROM sessions WHERE id IN (
+             SELECT id FROM sessions WHERE expires_at < $1 OR revoked_at < $1 OR idle_expires_at < $1 LIMIT $2)`,
+          before,
+        );
+        this.logger.log({ sessions, refreshTokens }, 'Cleanup deleted ended sessions and refresh tokens');
+        return { ran: true, sessions, refreshTokens };
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock($1)`, [CLEANUP_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async deleteInBatches(runner: QueryRunner, sql: string, before: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = (await runner.query(sql, [before, BATCH_SIZE], true)) as { affected?: number };
+      const deleted = result.affected ?? 0;
+      total += deleted;
+      if (deleted < BATCH_SIZE) return total;
+    }
+  }
+}
