@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-
-export const ACCESS_COOKIE = 'access_token';
+import { ACCESS_COOKIE } from './auth/auth-cookies';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -15,6 +14,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addCookieAuth(ACCESS_COOKIE, { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE }, 'cookie')
     .addTag('health', 'Kubernetes liveness and readiness probes')
     .addTag('metrics', 'Prometheus metrics')
+    .addTag('auth', 'Registration, login, tokens and passwords')
+    .addTag('sessions', "The caller's sessions")
     .build();
   return SwaggerModule.createDocument(app, config);
 }

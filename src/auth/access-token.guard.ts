@@ -6,6 +6,7 @@ import { ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../common/decor
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
+import { ACCESS_COOKIE, csrfSatisfied } from './auth-cookies';
 import { TokenService } from './token.service';
 
 type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
@@ -26,8 +27,10 @@ export class AccessTokenGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = this.bearerToken(request);
+    const bearer = this.bearerToken(request);
+    const token = bearer ?? request.cookies?.[ACCESS_COOKIE];
     if (!token) throw new UnauthorizedException('Authentication required');
+    if (!bearer && !csrfSatisfied(request)) throw new ForbiddenException('Missing or wrong X-CSRF-Token header');
     const claims = await this.tokens.verifyAccess(token);
     if (!claims) throw new UnauthorizedException('Invalid or expired access token');
     try {

@@ -1,8 +1,21 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -11,11 +24,13 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { Config } from '../config/configuration';
+import { clearAuthCookies, csrfSatisfied, REFRESH_COOKIE, setAuthCookies, wantsCookies } from './auth-cookies';
 import { AuthService, ClientContext } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
@@ -37,7 +52,22 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly passwords: PasswordService,
+    private readonly config: ConfigService<Config, true>,
   ) {}
+
+  /** In cookie mode the tokens leave as cookies and the body keeps only the rest. */
+  private deliver(result: LoginResponseDto, asCookies: boolean, reply: FastifyReply): LoginResponseDto {
+    const { accessToken, refreshToken, ...rest } = result;
+    if (!asCookies || !accessToken || !refreshToken) return result;
+    const refreshMaxAge = Math.floor(this.config.get('jwt.refreshTtlMs', { infer: true }) / 1000);
+    setAuthCookies(
+      reply,
+      { accessToken, refreshToken, expiresIn: result.expiresIn },
+      refreshMaxAge,
+      this.config.get('security', { infer: true }),
+    );
+    return rest;
+  }
 
   /** Creates an account. Every password-policy problem is reported in one 400. */
   @ApiOperation({ summary: 'Register an account' })
@@ -60,22 +90,40 @@ export class AuthController {
   @ApiServiceUnavailableResponse({ description: 'Too many logins in progress; retry after Retry-After seconds' })
   @Public()
   @RateLimit('login')
+  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<LoginResponseDto> {
-    return this.auth.login(dto.email, dto.password, clientOf(request));
+  async login(
+    @Body() dto: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const result = await this.auth.login(dto.email, dto.password, clientOf(request));
+    return this.deliver(result, wantsCookies(request), reply);
   }
 
-  /** Trades a refresh token for a new access token and a new refresh token; the old one dies. */
+  /**
+   * Trades a refresh token (in the body, or the `refresh_token` cookie with `X-CSRF-Token`) for a new
+   * access token and a new refresh token; the old one dies.
+   */
   @ApiOperation({ summary: 'Rotate a refresh token' })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused refresh token' })
+  @ApiForbiddenResponse({ description: 'Cookie mode without a matching X-CSRF-Token header' })
   @Public()
   @RateLimit('refresh')
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
-  refresh(@Body() dto: RefreshTokenDto): Promise<LoginResponseDto> {
-    return this.auth.refresh(dto.refreshToken);
+  async refresh(
+    @Body() dto: RefreshTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const fromCookie = dto.refreshToken === undefined;
+    const token = dto.refreshToken ?? request.cookies?.[REFRESH_COOKIE];
+    if (!token) throw new UnauthorizedException('A refresh token is required');
+    if (fromCookie && !csrfSatisfied(request)) throw new ForbiddenException('Missing or wrong X-CSRF-Token header');
+    return this.deliver(await this.auth.refresh(token), fromCookie, reply);
   }
 
   /** Ends the current session; its refresh token stops working at once. */
@@ -85,8 +133,9 @@ export class AuthController {
   @AllowScope('password_change', 'mfa_enrollment')
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  async logout(@CurrentUser() user: AuthUser): Promise<void> {
+  async logout(@CurrentUser() user: AuthUser, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logout(user);
+    clearAuthCookies(reply, this.config.get('security', { infer: true }));
   }
 
   /**

@@ -4,9 +4,10 @@ export const MFA_ENROLLMENT_STATES = ['none', 'recommended', 'required'] as cons
 export class LoginResponseDto {
   /** `password_change_required` tokens only open password change, `/auth/me` and logout. */
   status: (typeof LOGIN_STATUSES)[number];
-  accessToken: string;
-  /** Opaque; send it to `/auth/refresh`. Rotated on every use. */
-  refreshToken: string;
+  /** Absent in cookie mode (`X-Auth-Mode: cookie`), where it is the `access_token` cookie. */
+  accessToken?: string;
+  /** Opaque; send it to `/auth/refresh`. Rotated on every use. Absent in cookie mode. */
+  refreshToken?: string;
   tokenType: 'Bearer';
   /** Access token lifetime in seconds. */
   expiresIn: number;

@@ -1,0 +1,60 @@
+import { CookieSerializeOptions } from '@fastify/cookie';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { SecurityConfig } from '../config/security.config';
+
+export const ACCESS_COOKIE = 'access_token';
+export const REFRESH_COOKIE = 'refresh_token';
+export const CSRF_COOKIE = 'csrf_token';
+export const CSRF_HEADER = 'x-csrf-token';
+export const AUTH_MODE_HEADER = 'x-auth-mode';
+const REFRESH_COOKIE_PATH = '/api/v1/auth';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function wantsCookies(request: FastifyRequest): boolean {
+  return request.headers[AUTH_MODE_HEADER] === 'cookie';
+}
+
+function base(security: SecurityConfig, maxAgeSeconds: number): CookieSerializeOptions {
+  return { secure: security.cookieSecure, sameSite: security.cookieSameSite, maxAge: maxAgeSeconds, path: '/' };
+}
+
+/**
+ * Cookie mode: the tokens travel as HttpOnly cookies, and a readable `csrf_token` cookie carries the
+ * double-submit value that state-changing requests must echo in `X-CSRF-Token`.
+ */
+export function setAuthCookies(
+  reply: FastifyReply,
+  tokens: { accessToken: string; refreshToken: string; expiresIn: number },
+  refreshMaxAgeSeconds: number,
+  security: SecurityConfig,
+): void {
+  void reply.setCookie(ACCESS_COOKIE, tokens.accessToken, { ...base(security, tokens.expiresIn), httpOnly: true });
+  void reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+    ...base(security, refreshMaxAgeSeconds),
+    httpOnly: true,
+    path: REFRESH_COOKIE_PATH,
+  });
+  void reply.setCookie(CSRF_COOKIE, randomBytes(32).toString('base64url'), {
+    ...base(security, refreshMaxAgeSeconds),
+    httpOnly: false,
+  });
+}
+
+export function clearAuthCookies(reply: FastifyReply, security: SecurityConfig): void {
+  void reply.clearCookie(ACCESS_COOKIE, { ...base(security, 0), httpOnly: true });
+  void reply.clearCookie(REFRESH_COOKIE, { ...base(security, 0), httpOnly: true, path: REFRESH_COOKIE_PATH });
+  void reply.clearCookie(CSRF_COOKIE, base(security, 0));
+}
+
+/** True when a cookie-authenticated request may proceed: safe methods always, others with a matching header. */
+export function csrfSatisfied(request: FastifyRequest): boolean {
+  if (!STATE_CHANGING.has(request.method)) return true;
+  const cookie = request.cookies?.[CSRF_COOKIE];
+  const header = request.headers[CSRF_HEADER];
+  if (!cookie || typeof header !== 'string') return false;
+  const a = Buffer.from(cookie);
+  const b = Buffer.from(header);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
