@@ -4,6 +4,7 @@ import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { JwksModule } from './auth/jwks.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
@@ -41,6 +42,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         ...API_MODULES,
+        JwksModule,
         RouterModule.register(API_MODULES.map((module) => ({ path: API_PREFIX, module }))),
       ],
       providers: [

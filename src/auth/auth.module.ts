@@ -7,6 +7,7 @@ import { AccessTokenGuard } from './access-token.guard';
 import { AuthController } from './auth.controller';
 import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
+import { JwksModule } from './jwks.module';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
 import { PasswordService } from './password.service';
@@ -17,7 +18,12 @@ import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
 @Module({
-  imports: [JwtModule.register({}), TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]), SessionModule],
+  imports: [
+    JwtModule.register({}),
+    TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
+    SessionModule,
+    JwksModule,
+  ],
   controllers: [AuthController],
   providers: [
     AuthService,

@@ -1,8 +1,9 @@
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, JsonWebKey } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { Config, loadConfig } from '../config/configuration';
+import { SigningKeys } from './signing-keys';
 import { AccessSubject, TokenService } from './token.service';
 
 class FixedClock extends Clock {
@@ -28,9 +29,9 @@ const subject: AccessSubject = {
   roles: ['user'],
 };
 
-function service(clock: Clock) {
-  const configService = { get: (key: keyof Config) => config[key] } as unknown as ConfigService<Config, true>;
-  return new TokenService(new JwtService(), clock, configService);
+function service(clock: Clock, settings: Config = config) {
+  const configService = { get: (key: keyof Config) => settings[key] } as unknown as ConfigService<Config, true>;
+  return new TokenService(new JwtService(), clock, new SigningKeys(configService), configService);
 }
 
 function b64(value: object): string {
@@ -90,5 +91,38 @@ describe('TokenService', () => {
     expect(tokens.successorOf(first)).toBe(tokens.successorOf(first));
     expect(tokens.successorOf(first)).not.toBe(first);
     expect(tokens.hashRefreshToken(first)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('signs ES256 with JWT_PRIVATE_KEY, names the key, and refuses HS256 tokens then', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const es256 = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: config.jwt.secret,
+      MFA_ENCRYPTION_KEY: 'ab'.repeat(32),
+      JWT_PRIVATE_KEY: pem,
+    });
+    const asymmetric = service(clock, es256);
+    const token = asymmetric.signAccess(subject);
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+    expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: expect.any(String) });
+    expect(await asymmetric.verifyAccess(token)).toEqual(expect.objectContaining({ sub: 'user-1' }));
+    expect(await asymmetric.verifyAccess(tokens.signAccess(subject))).toBeUndefined();
+    expect(await tokens.verifyAccess(token)).toBeUndefined();
+    const jwk = new SigningKeys({ get: () => es256.jwt } as unknown as ConfigService<Config, true>).publicJwk;
+    expect(createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ format: 'jwk' })).toEqual(
+      expect.objectContaining({ kty: 'EC', crv: 'P-256' }),
+    );
+  });
+
+  it('refuses a JWT_PRIVATE_KEY that is not an EC P-256 key', () => {
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'test',
+        JWT_SECRET: config.jwt.secret,
+        MFA_ENCRYPTION_KEY: 'ab'.repeat(32),
+        JWT_PRIVATE_KEY: 'nope',
+      }),
+    ).toThrow(/JWT_PRIVATE_KEY: must be a PEM EC P-256 private key/);
   });
 });

@@ -5,6 +5,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { Aal, AALS, Role, Scope, SCOPES } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
+import { SigningKeys } from './signing-keys';
 
 export interface AccessClaims {
   sub: string;
@@ -23,16 +24,13 @@ export interface AccessClaims {
 
 export type AccessSubject = Pick<AccessClaims, 'sub' | 'sid' | 'aal' | 'amr' | 'scope' | 'roles'>;
 
-const ALGORITHM = 'HS256';
-
 /**
- * Access tokens are HS256 JWTs verified with the algorithm pinned (no `alg: none`, no key confusion) and
+ * Access tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY) verified with the algorithm pinned (no `alg: none`, no key confusion) and
  * `iss`/`aud` checked, against the injected clock. Refresh tokens are opaque 256-bit values stored only
  * as SHA-256 hashes.
  */
 @Injectable()
 export class TokenService {
-  private readonly secret: string;
   private readonly issuer: string;
   private readonly audience: string;
   readonly accessTtlSeconds: number;
@@ -42,10 +40,10 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly clock: Clock,
+    private readonly keys: SigningKeys,
     config: ConfigService<Config, true>,
   ) {
     const settings = config.get('jwt', { infer: true });
-    this.secret = settings.secret;
     this.issuer = settings.issuer;
     this.audience = settings.audience;
     this.accessTtlSeconds = Math.floor(settings.accessTtlMs / 1000);
@@ -64,15 +62,19 @@ export class TokenService {
       iss: this.issuer,
       aud: this.audience,
     };
-    return this.jwt.sign(claims, { secret: this.secret, algorithm: ALGORITHM });
+    return this.jwt.sign(claims, {
+      secret: this.keys.signingKey as string,
+      algorithm: this.keys.algorithm,
+      ...(this.keys.keyId ? { keyid: this.keys.keyId } : {}),
+    });
   }
 
   /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type). */
   async verifyAccess(token: string): Promise<AccessClaims | undefined> {
     try {
       const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
-        secret: this.secret,
-        algorithms: [ALGORITHM],
+        secret: this.keys.verificationKey as string,
+        algorithms: [this.keys.algorithm],
         issuer: this.issuer,
         audience: this.audience,
         clockTimestamp: Math.floor(this.clock.now().getTime() / 1000),

@@ -1,16 +1,26 @@
+import { createPrivateKey } from 'node:crypto';
 import { AppConfig } from './app.config';
 import { devSecret, generateJwtSecret } from './dev-secrets';
 import { EnvReader } from './env-reader';
 
 export interface JwtConfig {
   secret: string;
-  /** PEM private key (EC P-256 or Ed25519) for asymmetric signing; unset means HS256 with `secret`. */
+  /** PEM EC P-256 private key for ES256 signing; unset means HS256 with `secret`. */
   privateKey: string | undefined;
   issuer: string;
   audience: string;
   accessTtlMs: number;
   refreshTtlMs: number;
   refreshReuseGraceSeconds: number;
+}
+
+function isP256PrivateKey(pem: string): boolean {
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
 }
 
 const PLACEHOLDER = /change[-_ ]?me|changeme|placeholder|example|your[-_ ]?secret|^secret$|^(.)\1+$/i;
@@ -26,9 +36,13 @@ export function readJwtConfig(env: EnvReader, app: AppConfig): JwtConfig {
   } else if (secret.length < 32) {
     env.fail('JWT_SECRET', 'must be at least 32 characters');
   }
+  const privateKey = env.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  if (privateKey !== undefined && !isP256PrivateKey(privateKey)) {
+    env.fail('JWT_PRIVATE_KEY', 'must be a PEM EC P-256 private key (for ES256)');
+  }
   return {
     secret: secret ?? '',
-    privateKey: env.raw('JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
+    privateKey,
     issuer: env.string('JWT_ISSUER', 'twofold'),
     audience: env.string('JWT_AUDIENCE', 'twofold-api'),
     accessTtlMs: env.durationMs('JWT_ACCESS_TTL', '15m'),
