@@ -22,7 +22,7 @@ function prehash(password: string): string {
 @Injectable()
 export class PasswordHasher {
   private readonly concurrency = Math.max(1, availableParallelism());
-  private readonly maxQueue = 32 * this.concurrency;
+  private readonly maxQueue: number;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly cost: number;
@@ -31,6 +31,7 @@ export class PasswordHasher {
 
   constructor(config: ConfigService<Config, true>) {
     this.cost = config.get('security.bcryptCost', { infer: true });
+    this.maxQueue = config.get('security.bcryptQueueLimit', { infer: true });
   }
 
   hash(password: string): Promise<string> {

@@ -6,6 +6,8 @@ export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const
 
 export interface SecurityConfig {
   bcryptCost: number;
+  /** Password hashes waiting for a core beyond this get 503; one hash per core runs at a time. */
+  bcryptQueueLimit: number;
   passwordMinLength: number;
   passwordRequireClasses: boolean;
   passwordHistoryCount: number;
@@ -31,6 +33,7 @@ export function readSecurityConfig(env: EnvReader, app: AppConfig): SecurityConf
   if (production && !cookieSecure) env.fail('COOKIE_SECURE', 'must be true in production');
   return {
     bcryptCost: env.int('BCRYPT_COST', 12, 4, 15),
+    bcryptQueueLimit: env.int('BCRYPT_QUEUE_LIMIT', 64, 0, 10_000),
     passwordMinLength: env.int('PASSWORD_MIN_LENGTH', 8, 6, 128),
     passwordRequireClasses: env.bool('PASSWORD_REQUIRE_CLASSES', true),
     passwordHistoryCount: env.int('PASSWORD_HISTORY_COUNT', 5, 0, 50),

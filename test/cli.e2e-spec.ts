@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { login, registerUser } from './factories/user.factory';
+import { cloneTemplate, TestDatabase } from './support/template-database';
+import { startTestApp } from './support/test-app';
+
+const CLI = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        JWT_SECRET: 'x'.repeat(40),
+        MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run cli', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await cloneTemplate();
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('cleanup deletes sessions that ended long ago', async () => {
+    // The test clock starts in January 2026: by the CLI's (system) clock these sessions ended long ago.
+    const t = await startTestApp({ database });
+    const user = await registerUser(t.http);
+    const session = await login(t.http, user);
+    await t.http.post('/api/v1/auth/logout', undefined, { token: session.accessToken });
+    await t.close();
+
+    const result = await runCli(['cleanup'], {
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: String(database.poolSize),
+    });
+    expect(result.output).toMatch(/cleanup: deleted [1-9]\d* session\(s\) and [1-9]\d* refresh token\(s\)/);
+    expect(result.code).toBe(0);
+
+    const dataSource = new DataSource(typeOrmOptions(database.url, 1));
+    await dataSource.initialize();
+    try {
+      const rows = await dataSource.query(`SELECT id FROM sessions WHERE user_id = $1`, [user.id]);
+      expect(rows).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('answers an unknown command with the usage and exit code 2', async () => {
+    const result = await runCli(['frobnicate'], {});
+    expect(result.code).toBe(2);
+    expect(result.output).toContain('unknown command: frobnicate');
+    expect(result.output).toContain('usage: npm run cli -- <command>');
+  });
+});
