@@ -13,12 +13,13 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
 
 /** The REST API lives under /api/v1; probes, metrics and docs stay at the root. */
 export const API_PREFIX = 'api/v1';
-const API_MODULES = [AuthModule, SessionModule];
+const API_MODULES = [AuthModule, SessionModule, MfaModule];
 
 export interface AppModuleOptions {
   /** Tests pass a clock they can move; the service runs on the system clock. */

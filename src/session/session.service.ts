@@ -102,6 +102,13 @@ export class SessionService {
     return this.describeTimes(session);
   }
 
+  /** When the session's holder last proved who they are (the sign-in that created it). */
+  async signedInAt(sessionId: string): Promise<Date> {
+    const session = await this.sessions.findById(sessionId);
+    if (!session) throw new SessionException(SessionError.NotFound, 'Session not found');
+    return session.createdAt;
+  }
+
   async extend(sessionId: string): Promise<SessionTimes> {
     const now = this.clock.now();
     await this.sessions.extend(sessionId, now, new Date(now.getTime() + this.idleMs));

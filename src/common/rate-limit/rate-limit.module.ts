@@ -1,14 +1,21 @@
-import { Module } from '@nestjs/common';
+import { ExecutionContext, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Config } from '../../config/configuration';
 import { RedisConnection } from '../../redis/redis.module';
+import { AuthUser } from '../auth/auth-user';
 import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 const NAMES: RateLimitName[] = ['login', 'login2fa', 'register', 'passwordReset', 'refresh', 'mfaSetup', 'magicLink'];
+/** Limits counted per signed-in user rather than per IP; their routes add `@UseGuards(RateLimitGuard)`. */
+const PER_USER = new Set<RateLimitName>(['mfaSetup']);
+
+function userOf(context: ExecutionContext): AuthUser | undefined {
+  return context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+}
 
 /**
  * One named throttler per configured limit; each applies only to the routes marked `@RateLimit(name)`.
@@ -26,7 +33,13 @@ const NAMES: RateLimitName[] = ['login', 'login2fa', 'register', 'passwordReset'
             name,
             limit: limits[name].limit,
             ttl: limits[name].ttlMs,
-            skipIf: (context) => !limits.enabled || Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name,
+            skipIf: (context: ExecutionContext) => {
+              if (!limits.enabled || Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name) return true;
+              // The global pass runs before authentication: per-user limits wait for the route-level pass.
+              return PER_USER.has(name) && !userOf(context);
+            },
+            getTracker: (request: Record<string, unknown>, context: ExecutionContext) =>
+              (PER_USER.has(name) ? userOf(context)?.userId : undefined) ?? String(request.ip),
           })),
           storage: redis.client
             ? new RedisThrottlerStorage(redis.client, config.get('ops.redisKeyPrefix', { infer: true }))

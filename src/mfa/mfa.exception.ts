@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainException } from '../common/filters/domain.exception';
+import { sendDomainError } from '../common/filters/error-reply';
+
+export enum MfaError {
+  AlreadyEnabled = 'mfa_already_enabled',
+  NotPending = 'mfa_setup_not_started',
+  InvalidCode = 'mfa_invalid_code',
+  ReauthenticationRequired = 'reauthentication_required',
+}
+
+export class MfaException extends DomainException<MfaError> {}
+
+export function mfaErrorStatus(code: MfaError): HttpStatus {
+  switch (code) {
+    case MfaError.AlreadyEnabled:
+    case MfaError.NotPending:
+      return HttpStatus.CONFLICT;
+    case MfaError.InvalidCode:
+      return HttpStatus.BAD_REQUEST;
+    case MfaError.ReauthenticationRequired:
+      return HttpStatus.FORBIDDEN;
+  }
+}
+
+@Catch(MfaException)
+export class MfaExceptionFilter implements ExceptionFilter {
+  catch(exception: MfaException, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendDomainError(
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      mfaErrorStatus(exception.code),
+      exception,
+    );
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** The MFA columns of a user (DESIGN §5 keeps them on `users`; only this module reads or writes them). */
+export interface MfaState {
+  email: string;
+  enabled: boolean;
+  enabledAt: Date | null;
+  secretEncrypted: string | null;
+  pendingSecretEncrypted: string | null;
+}
+
+@Injectable()
+export class MfaRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findState(userId: string): Promise<MfaState | null> {
+    const [row] = await this.dataSource.query<
+      {
+        email: string;
+        mfa_enabled: boolean;
+        mfa_enabled_at: Date | null;
+        mfa_secret_encrypted: string | null;
+        mfa_pending_secret_encrypted: string | null;
+      }[]
+    >(
+      `SELECT email, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
+         FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [userId],
+    );
+    return row
+      ? {
+          email: row.email,
+          enabled: row.mfa_enabled,
+          enabledAt: row.mfa_enabled_at,
+          secretEncrypted: row.mfa_secret_encrypted,
+          pendingSecretEncrypted: row.mfa_pending_secret_encrypted,
+        }
+      : null;
+  }
+
+  /** Replaces any earlier pending secret; false when 2FA is already on. */
+  async setPendingSecret(userId: string, encrypted: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false RETURNING id`,
+      [userId, encrypted],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Turns 2FA on with the pending secret that was verified, records the verified step as used (so the
+   * enabling code can't sign anyone in), and replaces the backup codes. False when the pending secret
+   * changed meanwhile or 2FA is already on.
+   */
+  enable(userId: string, pendingEncrypted: string, step: number, now: Date, codeHashes: string[]): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query<unknown[]>(
+        `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
+                mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
+          WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2 RETURNING id`,
+        [userId, pendingEncrypted, now, step],
+      );
+      if (rows.length === 0) return false;
+      await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+      for (const hash of codeHashes) {
+        await manager.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
+          userId,
+          hash,
+          now,
+        ]);
+      }
+      return true;
+    });
+  }
+
+  async countUnusedBackupCodes(userId: string): Promise<number> {
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,
+      [userId],
+    );
+    return count;
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { toDataURL } from 'qrcode';
+import { AuthUser } from '../common/auth/auth-user';
+import { Clock } from '../common/clock/clock';
+import { Config } from '../config/configuration';
+import { SessionService } from '../session/session.service';
+import { BackupCodes } from './backup-codes';
+import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
+import { MfaSetupResponseDto } from './dto/mfa-setup-response.dto';
+import { MfaStatusResponseDto } from './dto/mfa-status-response.dto';
+import { MfaError, MfaException } from './mfa.exception';
+import { MfaRepository, MfaState } from './mfa.repository';
+import { SecretCipher } from './secret-cipher';
+import { Totp } from './totp';
+
+/** Setting up 2FA needs a sign-in this recent: a stolen, long-lived session can't bind its own authenticator. */
+export const RECENT_SIGN_IN_MS = 10 * 60_000;
+
+@Injectable()
+export class MfaService {
+  constructor(
+    private readonly mfa: MfaRepository,
+    private readonly cipher: SecretCipher,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly config: ConfigService<Config, true>,
+  ) {}
+
+  async setup(user: AuthUser): Promise<MfaSetupResponseDto> {
+    await this.requireRecentSignIn(user);
+    const state = await this.stateOf(user);
+    if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    const secret = Totp.generateSecret();
+    if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret)))) {
+      throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    }
+    const otpauthUrl = Totp.otpauthUrl(secret, this.config.get('mfa.issuer', { infer: true }), state.email);
+    return { secret, otpauthUrl, qrCodeDataUrl: await toDataURL(otpauthUrl, { errorCorrectionLevel: 'M' }) };
+  }
+
+  async verify(user: AuthUser, code: string): Promise<MfaEnabledResponseDto> {
+    await this.requireRecentSignIn(user);
+    const state = await this.stateOf(user);
+    if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    if (!state.pendingSecretEncrypted) {
+      throw new MfaException(MfaError.NotPending, 'Start with POST /2fa/setup');
+    }
+    const now = this.clock.now();
+    const step = Totp.matchingStep(this.cipher.decrypt(state.pendingSecretEncrypted), code, now);
+    if (step === undefined) throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
+    const backupCodes = BackupCodes.generate();
+    const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
+    if (!(await this.mfa.enable(user.userId, state.pendingSecretEncrypted, step, now, hashes))) {
+      throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
+    }
+    return { enabled: true, backupCodes };
+  }
+
+  async status(user: AuthUser): Promise<MfaStatusResponseDto> {
+    const state = await this.stateOf(user);
+    return {
+      enabled: state.enabled,
+      enabledAt: state.enabledAt,
+      backupCodesRemaining: state.enabled ? await this.mfa.countUnusedBackupCodes(user.userId) : 0,
+    };
+  }
+
+  private async stateOf(user: AuthUser): Promise<MfaState> {
+    const state = await this.mfa.findState(user.userId);
+    if (!state) throw new MfaException(MfaError.ReauthenticationRequired, 'Account no longer exists');
+    return state;
+  }
+
+  private async requireRecentSignIn(user: AuthUser): Promise<void> {
+    const signedInAt = await this.sessions.signedInAt(user.sessionId);
+    if (this.clock.now().getTime() - signedInAt.getTime() > RECENT_SIGN_IN_MS) {
+      throw new MfaException(
+        MfaError.ReauthenticationRequired,
+        'Sign in again: setting up two-factor authentication needs a sign-in from the last 10 minutes',
+      );
+    }
+  }
+}
