@@ -35,6 +35,7 @@ import { AuthService, ClientContext } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
 import { LoginResponseDto } from './dto/login-response.dto';
+import { Login2faDto } from './dto/login-2fa.dto';
 import { LoginDto } from './dto/login.dto';
 import { MeResponseDto } from './dto/me-response.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
@@ -99,6 +100,27 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const result = await this.auth.login(dto.email, dto.password, clientOf(request));
+    return this.deliver(result, wantsCookies(request), reply);
+  }
+
+  /**
+   * The second step of a login with two-factor authentication: the `mfaToken` and a 6-digit TOTP code or
+   * a backup code. Answers like login, with an `aal2` session. Wrong codes count towards the lockout.
+   */
+  @ApiOperation({ summary: 'Complete a login with a TOTP or backup code' })
+  @ApiUnauthorizedResponse({ description: 'Wrong code, or an expired or used MFA token' })
+  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
+  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @Public()
+  @RateLimit('login2fa')
+  @Post('login/2fa')
+  @HttpCode(HttpStatus.OK)
+  async loginWithSecondFactor(
+    @Body() dto: Login2faDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const result = await this.auth.loginWithSecondFactor(dto.mfaToken, dto.code, clientOf(request));
     return this.deliver(result, wantsCookies(request), reply);
   }
 

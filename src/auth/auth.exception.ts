@@ -12,6 +12,8 @@ export enum AuthError {
   InvalidRefreshToken = 'invalid_refresh_token',
   PasswordReused = 'password_reused',
   CurrentPasswordWrong = 'current_password_wrong',
+  InvalidMfaToken = 'invalid_mfa_token',
+  InvalidSecondFactor = 'invalid_second_factor',
 }
 
 export class AuthException extends DomainException<AuthError> {}
@@ -25,6 +27,8 @@ export function authErrorStatus(code: AuthError): HttpStatus {
       return HttpStatus.BAD_REQUEST;
     case AuthError.InvalidCredentials:
     case AuthError.InvalidRefreshToken:
+    case AuthError.InvalidMfaToken:
+    case AuthError.InvalidSecondFactor:
       return HttpStatus.UNAUTHORIZED;
     case AuthError.CurrentPasswordWrong:
       return HttpStatus.FORBIDDEN;

@@ -7,7 +7,9 @@ import { AccessTokenGuard } from './access-token.guard';
 import { AuthController } from './auth.controller';
 import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
+import { MfaModule } from '../mfa/mfa.module';
 import { JwksModule } from './jwks.module';
+import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
 import { PasswordService } from './password.service';
@@ -22,6 +24,7 @@ import { UserRepository } from './user.repository';
     JwtModule.register({}),
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
     SessionModule,
+    MfaModule,
     JwksModule,
   ],
   controllers: [AuthController],
@@ -33,6 +36,7 @@ import { UserRepository } from './user.repository';
     TokenService,
     UserRepository,
     RefreshTokenRepository,
+    MfaChallengeRepository,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },
   ],

@@ -16,7 +16,9 @@ import { UserResponseDto } from './dto/user-response.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { passwordProblems } from './password-policy';
 import { RefreshTokenRepository } from './refresh-token.repository';
-import { TokenService } from './token.service';
+import { MFA_TOKEN_TTL_SECONDS, TokenService } from './token.service';
+import { MfaChallengeRepository } from './mfa-challenge.repository';
+import { MfaService } from '../mfa/mfa.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -35,6 +37,8 @@ export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly refreshTokens: RefreshTokenRepository,
+    private readonly challenges: MfaChallengeRepository,
+    private readonly mfa: MfaService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
@@ -83,11 +87,61 @@ export class AuthService {
       if (outcome.lockedUntil) throw this.locked(outcome.lockedUntil);
       throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
     }
+    if (user.mfaEnabled) {
+      // The failure counter is reset only once the second factor is right too: a known password must
+      // not buy unlimited guesses at the code.
+      const challengeId = await this.challenges.create(
+        user.id,
+        now,
+        new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
+      );
+      return {
+        status: 'mfa_required',
+        mfaToken: this.tokens.signMfa(user.id, challengeId),
+        methods: ['totp', 'backup_code'],
+        expiresIn: MFA_TOKEN_TTL_SECONDS,
+      };
+    }
+    return this.completeLogin(user, ['pwd'], client);
+  }
+
+  /**
+   * The second step of a login with 2FA: a TOTP code or a backup code against the MFA token's pending
+   * login. Wrong codes count on the account's failure counter; the token works for one success only.
+   */
+  async loginWithSecondFactor(mfaToken: string, code: string, client: ClientContext): Promise<LoginResponseDto> {
+    const claims = await this.tokens.verifyMfa(mfaToken);
+    const now = this.clock.now();
+    if (!claims || !(await this.challenges.isOpen(claims.jti, claims.sub, now))) {
+      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
+    }
+    const user = await this.users.findActiveById(claims.sub);
+    if (!user) throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired; log in again');
+    if (user.lockedUntil && user.lockedUntil > now) throw this.locked(user.lockedUntil);
+    const factor = await this.mfa.consumeSecondFactor(user.id, code);
+    if (!factor) {
+      const security = this.config.get('security', { infer: true });
+      const outcome = await this.users.recordFailedAttempt(
+        user.id,
+        now,
+        security.maxFailedLoginAttempts,
+        security.lockoutDurationMinutes * 60_000,
+      );
+      if (outcome.lockedUntil) throw this.locked(outcome.lockedUntil);
+      throw new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid');
+    }
+    if (!(await this.challenges.close(claims.jti, now))) {
+      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
+    }
+    return this.completeLogin(user, ['pwd', factor], client);
+  }
+
+  private async completeLogin(user: UserEntity, amr: string[], client: ClientContext): Promise<LoginResponseDto> {
+    const now = this.clock.now();
     await this.users.recordSuccessfulLogin(user.id, now);
     const scope: Scope = this.mustChangePassword(user, now) ? 'password_change' : 'full';
-    return this.dataSource.transaction((manager) =>
-      this.openSession(user, { aal: 'aal1', amr: ['pwd'], scope }, client, manager),
-    );
+    const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
+    return this.dataSource.transaction((manager) => this.openSession(user, { aal, amr, scope }, client, manager));
   }
 
   /**

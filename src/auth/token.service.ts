@@ -22,6 +22,20 @@ export interface AccessClaims {
   aud: string;
 }
 
+/** A pending login's token: accepted only by POST /auth/login/2fa. */
+export interface MfaClaims {
+  sub: string;
+  typ: 'mfa';
+  /** The challenge this token stands for. */
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+  aud: string;
+}
+
+export const MFA_TOKEN_TTL_SECONDS = 300;
+
 export type AccessSubject = Pick<AccessClaims, 'sub' | 'sid' | 'aal' | 'amr' | 'scope' | 'roles'>;
 
 /**
@@ -62,6 +76,24 @@ export class TokenService {
       iss: this.issuer,
       aud: this.audience,
     };
+    return this.sign(claims);
+  }
+
+  signMfa(userId: string, challengeId: string): string {
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const claims: MfaClaims = {
+      sub: userId,
+      typ: 'mfa',
+      jti: challengeId,
+      iat,
+      exp: iat + MFA_TOKEN_TTL_SECONDS,
+      iss: this.issuer,
+      aud: this.audience,
+    };
+    return this.sign(claims);
+  }
+
+  private sign(claims: AccessClaims | MfaClaims): string {
     return this.jwt.sign(claims, {
       secret: this.keys.signingKey as string,
       algorithm: this.keys.algorithm,
@@ -69,27 +101,39 @@ export class TokenService {
     });
   }
 
-  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type). */
-  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+  async verifyMfa(token: string): Promise<MfaClaims | undefined> {
+    const claims = await this.verify<MfaClaims>(token);
+    return claims?.typ === 'mfa' && typeof claims.sub === 'string' && typeof claims.jti === 'string'
+      ? claims
+      : undefined;
+  }
+
+  private async verify<T extends object>(token: string): Promise<T | undefined> {
     try {
-      const claims = await this.jwt.verifyAsync<AccessClaims>(token, {
+      return await this.jwt.verifyAsync<T>(token, {
         secret: this.keys.verificationKey as string,
         algorithms: [this.keys.algorithm],
         issuer: this.issuer,
         audience: this.audience,
         clockTimestamp: Math.floor(this.clock.now().getTime() / 1000),
       });
-      const valid =
-        claims.typ === 'access' &&
-        typeof claims.sub === 'string' &&
-        typeof claims.sid === 'string' &&
-        (AALS as readonly string[]).includes(claims.aal) &&
-        (SCOPES as readonly string[]).includes(claims.scope) &&
-        Array.isArray(claims.roles);
-      return valid ? claims : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type). */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    const claims = await this.verify<AccessClaims>(token);
+    if (!claims) return undefined;
+    const valid =
+      claims.typ === 'access' &&
+      typeof claims.sub === 'string' &&
+      typeof claims.sid === 'string' &&
+      (AALS as readonly string[]).includes(claims.aal) &&
+      (SCOPES as readonly string[]).includes(claims.scope) &&
+      Array.isArray(claims.roles);
+    return valid ? claims : undefined;
   }
 
   newRefreshToken(): string {

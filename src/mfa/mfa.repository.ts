@@ -1,3 +1,4 @@
+import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -42,11 +43,11 @@ export class MfaRepository {
 
   /** Replaces any earlier pending secret; false when 2FA is already on. */
   async setPendingSecret(userId: string, encrypted: string): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false RETURNING id`,
+    const result: unknown = await this.dataSource.query(
+      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false`,
       [userId, encrypted],
     );
-    return rows.length > 0;
+    return affectedRows(result) > 0;
   }
 
   /**
@@ -56,13 +57,13 @@ export class MfaRepository {
    */
   enable(userId: string, pendingEncrypted: string, step: number, now: Date, codeHashes: string[]): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<unknown[]>(
+      const result: unknown = await manager.query(
         `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
                 mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
-          WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2 RETURNING id`,
+          WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
         [userId, pendingEncrypted, now, step],
       );
-      if (rows.length === 0) return false;
+      if (affectedRows(result) === 0) return false;
       await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
       for (const hash of codeHashes) {
         await manager.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
@@ -73,6 +74,25 @@ export class MfaRepository {
       }
       return true;
     });
+  }
+
+  /** Records the step as used; false when it (or a later one) was used already: a replay. */
+  async claimTotpStep(userId: string, step: number): Promise<boolean> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE users SET mfa_last_used_step = $2
+        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)`,
+      [userId, step],
+    );
+    return affectedRows(result) > 0;
+  }
+
+  /** Marks an unused backup code used; false when there is none with this hash. One winner under races. */
+  async claimBackupCode(userId: string, codeHash: string, now: Date): Promise<boolean> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE mfa_backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
+      [userId, codeHash, now],
+    );
+    return affectedRows(result) > 0;
   }
 
   async countUnusedBackupCodes(userId: string): Promise<number> {

@@ -14,6 +14,9 @@ import { MfaRepository, MfaState } from './mfa.repository';
 import { SecretCipher } from './secret-cipher';
 import { Totp } from './totp';
 
+/** The `amr` value a second factor adds to the session. */
+export type SecondFactor = 'otp' | 'backup_code';
+
 /** Setting up 2FA needs a sign-in this recent: a stolen, long-lived session can't bind its own authenticator. */
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
 
@@ -55,6 +58,25 @@ export class MfaService {
       throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
     }
     return { enabled: true, backupCodes };
+  }
+
+  /**
+   * Checks a second factor for a user with 2FA on and uses it up: a TOTP code (its step can't be used
+   * again) or a backup code (single use). Answers the method, or undefined for a wrong or replayed code.
+   */
+  async consumeSecondFactor(userId: string, code: string): Promise<SecondFactor | undefined> {
+    const state = await this.mfa.findState(userId);
+    if (!state?.enabled || !state.secretEncrypted) return undefined;
+    const now = this.clock.now();
+    if (Totp.isWellFormed(code)) {
+      const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted), code, now);
+      return step !== undefined && (await this.mfa.claimTotpStep(userId, step)) ? 'otp' : undefined;
+    }
+    const normalized = BackupCodes.normalize(code);
+    if (!normalized) return undefined;
+    return (await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now))
+      ? 'backup_code'
+      : undefined;
   }
 
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {

@@ -1,3 +1,4 @@
+import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -75,11 +76,11 @@ export class SessionRepository {
   }
 
   async revoke(id: string, reason: RevokeReason, now: Date, manager?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+    const result: unknown = await (manager ?? this.dataSource.manager).query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
       [id, now, reason],
     );
-    return rows.length > 0;
+    return affectedRows(result) > 0;
   }
 
   /** Revokes the user's active sessions (all but `keepId` when given); returns how many ended. */
@@ -90,12 +91,12 @@ export class SessionRepository {
     keepId?: string,
     manager?: EntityManager,
   ): Promise<number> {
-    const rows: unknown[] = await (manager ?? this.dataSource.manager).query(
+    const result: unknown = await (manager ?? this.dataSource.manager).query(
       `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid) RETURNING id`,
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
       [userId, now, reason, keepId ?? null],
     );
-    return rows.length;
+    return affectedRows(result);
   }
 
   async setScope(id: string, scope: SessionEntity['scope'], manager: EntityManager): Promise<void> {

@@ -1,17 +1,24 @@
-export const LOGIN_STATUSES = ['authenticated', 'password_change_required'] as const;
+export const LOGIN_STATUSES = ['authenticated', 'password_change_required', 'mfa_required'] as const;
 export const MFA_ENROLLMENT_STATES = ['none', 'recommended', 'required'] as const;
 
 export class LoginResponseDto {
-  /** `password_change_required` tokens only open password change, `/auth/me` and logout. */
+  /**
+   * `mfa_required`: send `mfaToken` and a code to `/auth/login/2fa`. `password_change_required` tokens
+   * only open password change, `/auth/me` and logout.
+   */
   status: (typeof LOGIN_STATUSES)[number];
+  /** With `mfa_required`: a 5-minute token for `/auth/login/2fa`, good for this login only. */
+  mfaToken?: string;
+  /** With `mfa_required`: the second factors accepted. */
+  methods?: ('totp' | 'backup_code')[];
   /** Absent in cookie mode (`X-Auth-Mode: cookie`), where it is the `access_token` cookie. */
   accessToken?: string;
   /** Opaque; send it to `/auth/refresh`. Rotated on every use. Absent in cookie mode. */
   refreshToken?: string;
-  tokenType: 'Bearer';
-  /** Access token lifetime in seconds. */
+  tokenType?: 'Bearer';
+  /** Lifetime in seconds of the access token (or of the `mfaToken`). */
   expiresIn: number;
-  sessionId: string;
+  sessionId?: string;
   /** Whether this user is asked to set up two-factor authentication. */
-  mfaEnrollment: (typeof MFA_ENROLLMENT_STATES)[number];
+  mfaEnrollment?: (typeof MFA_ENROLLMENT_STATES)[number];
 }

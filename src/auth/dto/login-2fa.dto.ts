@@ -1,0 +1,14 @@
+import { IsJWT, Matches, MaxLength } from 'class-validator';
+
+export class Login2faDto {
+  /** The `mfaToken` from the login that answered `mfa_required`. */
+  @IsJWT()
+  @MaxLength(2048)
+  mfaToken: string;
+
+  /** A 6-digit TOTP code, or one of the backup codes (`XXXX-XXXX-XXXX`). */
+  @Matches(/^(\d{6}|[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$/, {
+    message: 'code must be a 6-digit code or a backup code',
+  })
+  code: string;
+}
