@@ -10,7 +10,7 @@ import { AuthService } from './auth.service';
 import { MfaModule } from '../mfa/mfa.module';
 import { JwksModule } from './jwks.module';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
-import { PasswordHasher } from './password-hasher.service';
+import { PasswordHashingModule } from './password-hashing.module';
 import { PasswordHistoryRepository } from './password-history.repository';
 import { PasswordService } from './password.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
@@ -24,13 +24,13 @@ import { UserRepository } from './user.repository';
     JwtModule.register({}),
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
     SessionModule,
+    PasswordHashingModule,
     MfaModule,
     JwksModule,
   ],
   controllers: [AuthController],
   providers: [
     AuthService,
-    PasswordHasher,
     PasswordService,
     PasswordHistoryRepository,
     TokenService,

@@ -8,6 +8,8 @@ export enum MfaError {
   NotPending = 'mfa_setup_not_started',
   InvalidCode = 'mfa_invalid_code',
   ReauthenticationRequired = 'reauthentication_required',
+  NotEnabled = 'mfa_not_enabled',
+  WrongPassword = 'wrong_password',
 }
 
 export class MfaException extends DomainException<MfaError> {}
@@ -20,7 +22,10 @@ export function mfaErrorStatus(code: MfaError): HttpStatus {
     case MfaError.InvalidCode:
       return HttpStatus.BAD_REQUEST;
     case MfaError.ReauthenticationRequired:
+    case MfaError.WrongPassword:
       return HttpStatus.FORBIDDEN;
+    case MfaError.NotEnabled:
+      return HttpStatus.CONFLICT;
   }
 }
 

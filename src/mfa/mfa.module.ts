@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { Config } from '../config/configuration';
+import { PasswordHashingModule } from '../auth/password-hashing.module';
 import { SessionModule } from '../session/session.module';
 import { MfaController } from './mfa.controller';
 import { MfaExceptionFilter } from './mfa.exception';
@@ -10,7 +11,7 @@ import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
 
 @Module({
-  imports: [SessionModule],
+  imports: [SessionModule, PasswordHashingModule],
   controllers: [MfaController],
   providers: [
     MfaService,

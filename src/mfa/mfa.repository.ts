@@ -1,11 +1,12 @@
 import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** The MFA columns of a user (DESIGN §5 keeps them on `users`; only this module reads or writes them). */
 export interface MfaState {
   email: string;
+  passwordHash: string;
   enabled: boolean;
   enabledAt: Date | null;
   secretEncrypted: string | null;
@@ -20,19 +21,21 @@ export class MfaRepository {
     const [row] = await this.dataSource.query<
       {
         email: string;
+        password_hash: string;
         mfa_enabled: boolean;
         mfa_enabled_at: Date | null;
         mfa_secret_encrypted: string | null;
         mfa_pending_secret_encrypted: string | null;
       }[]
     >(
-      `SELECT email, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
+      `SELECT email, password_hash, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
          FROM users WHERE id = $1 AND deleted_at IS NULL`,
       [userId],
     );
     return row
       ? {
           email: row.email,
+          passwordHash: row.password_hash,
           enabled: row.mfa_enabled,
           enabledAt: row.mfa_enabled_at,
           secretEncrypted: row.mfa_secret_encrypted,
@@ -64,16 +67,20 @@ export class MfaRepository {
         [userId, pendingEncrypted, now, step],
       );
       if (affectedRows(result) === 0) return false;
-      await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
-      for (const hash of codeHashes) {
-        await manager.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
-          userId,
-          hash,
-          now,
-        ]);
-      }
+      await this.insertBackupCodes(manager, userId, codeHashes, now);
       return true;
     });
+  }
+
+  private async insertBackupCodes(manager: EntityManager, userId: string, hashes: string[], now: Date): Promise<void> {
+    await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+    for (const hash of hashes) {
+      await manager.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
+        userId,
+        hash,
+        now,
+      ]);
+    }
   }
 
   /** Records the step as used; false when it (or a later one) was used already: a replay. */
@@ -93,6 +100,23 @@ export class MfaRepository {
       [userId, codeHash, now],
     );
     return affectedRows(result) > 0;
+  }
+
+  /** Turns 2FA off: secrets, the replay marker and every backup code go. */
+  disable(userId: string): Promise<void> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
+                mfa_enabled_at = NULL, mfa_last_used_step = NULL WHERE id = $1`,
+        [userId],
+      );
+      await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+    });
+  }
+
+  /** The old set dies with the new one. */
+  replaceBackupCodes(userId: string, codeHashes: string[], now: Date): Promise<void> {
+    return this.dataSource.transaction((manager) => this.insertBackupCodes(manager, userId, codeHashes, now));
   }
 
   async countUnusedBackupCodes(userId: string): Promise<number> {

@@ -4,6 +4,7 @@ import { toDataURL } from 'qrcode';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
+import { PasswordHasher } from '../auth/password-hasher.service';
 import { SessionService } from '../session/session.service';
 import { BackupCodes } from './backup-codes';
 import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
@@ -26,6 +27,7 @@ export class MfaService {
     private readonly mfa: MfaRepository,
     private readonly cipher: SecretCipher,
     private readonly sessions: SessionService,
+    private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
   ) {}
@@ -77,6 +79,36 @@ export class MfaService {
     return (await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now))
       ? 'backup_code'
       : undefined;
+  }
+
+  /** Needs the password and a current code or backup code; ends the user's other sessions. */
+  async disable(user: AuthUser, password: string, code: string): Promise<void> {
+    const state = await this.stateOf(user);
+    if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
+    if (!(await this.hasher.verify(password, state.passwordHash))) {
+      throw new MfaException(MfaError.WrongPassword, 'The password is wrong');
+    }
+    if (!(await this.consumeSecondFactor(user.userId, code))) {
+      throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
+    }
+    await this.mfa.disable(user.userId);
+    await this.sessions.revokeAllForUser(user.userId, 'mfa_disabled', user.sessionId);
+  }
+
+  /** A current TOTP code replaces the backup codes; the old set stops working at once. */
+  async regenerateBackupCodes(user: AuthUser, code: string): Promise<string[]> {
+    const state = await this.stateOf(user);
+    if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
+    if ((await this.consumeSecondFactor(user.userId, code)) !== 'otp') {
+      throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
+    }
+    const backupCodes = BackupCodes.generate();
+    await this.mfa.replaceBackupCodes(
+      user.userId,
+      backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string)),
+      this.clock.now(),
+    );
+    return backupCodes;
   }
 
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {

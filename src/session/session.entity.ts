@@ -8,6 +8,7 @@ export const REVOKE_REASONS = [
   'password_changed',
   'refresh_reuse',
   'admin_revoked',
+  'mfa_disabled',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 

@@ -1,0 +1,127 @@
+import { enroll } from './factories/mfa.factory';
+import { login, signedInUser } from './factories/user.factory';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('managing 2FA', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function enrolledUser() {
+    const user = await signedInUser(t.http);
+    return { ...user, ...(await enroll(t.http, t.clock, user.accessToken)) };
+  }
+
+  it('turns 2FA off with the password and a current code, and ends the other sessions', async () => {
+    const user = await enrolledUser();
+    const other = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    const otherDone = await t.http.post('/api/v1/auth/login/2fa', {
+      mfaToken: other.body.mfaToken,
+      code: user.backupCodes[0],
+    });
+    expect(otherDone.status).toBe(200);
+
+    const res = await t.http.post(
+      '/api/v1/2fa/disable',
+      { password: user.password, code: user.codeAt(t.clock.now()) },
+      { token: user.accessToken },
+    );
+    expect(res.status).toBe(204);
+    expect((await t.http.get('/api/v1/auth/me', { token: otherDone.body.accessToken })).status).toBe(401);
+    expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body).toEqual({
+      enabled: false,
+      enabledAt: null,
+      backupCodesRemaining: 0,
+    });
+    const [row] = await t.dataSource.query(
+      `SELECT mfa_secret_encrypted, (SELECT count(*)::int FROM mfa_backup_codes WHERE user_id = $1) AS codes
+         FROM users WHERE id = $1`,
+      [user.id],
+    );
+    expect(row).toEqual({ mfa_secret_encrypted: null, codes: 0 });
+    const plain = await login(t.http, user);
+    expect((plain as unknown as { status: string }).status).toBe('authenticated');
+  });
+
+  it('refuses to turn 2FA off without the right password or code', async () => {
+    const user = await enrolledUser();
+    const wrongPassword = await t.http.post(
+      '/api/v1/2fa/disable',
+      { password: 'Not-the-passw0rd!', code: user.codeAt(t.clock.now()) },
+      { token: user.accessToken },
+    );
+    expect(wrongPassword.status).toBe(403);
+    const code = user.codeAt(t.clock.now());
+    const wrongCode = await t.http.post(
+      '/api/v1/2fa/disable',
+      { password: user.password, code: code === '000000' ? '111111' : '000000' },
+      { token: user.accessToken },
+    );
+    expect(wrongCode.status).toBe(400);
+    expect(
+      (await t.http.post('/api/v1/2fa/disable', { password: user.password }, { token: user.accessToken })).status,
+    ).toBe(400);
+    expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.enabled).toBe(true);
+  });
+
+  it('regenerates backup codes with a current code; the old set dies', async () => {
+    const user = await enrolledUser();
+    const res = await t.http.post(
+      '/api/v1/2fa/backup-codes/regenerate',
+      { code: user.codeAt(t.clock.now()) },
+      { token: user.accessToken },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.backupCodes).toHaveLength(10);
+    expect(res.body.backupCodes).not.toContain(user.backupCodes[0]);
+
+    const oldTry = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(
+      (await t.http.post('/api/v1/auth/login/2fa', { mfaToken: oldTry.body.mfaToken, code: user.backupCodes[0] }))
+        .status,
+    ).toBe(401);
+    const newTry = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(
+      (await t.http.post('/api/v1/auth/login/2fa', { mfaToken: newTry.body.mfaToken, code: res.body.backupCodes[0] }))
+        .status,
+    ).toBe(200);
+  });
+
+  it('offers the new codes as a text file download', async () => {
+    const user = await enrolledUser();
+    const res = await t.http.post(
+      '/api/v1/2fa/backup-codes/regenerate',
+      { code: user.codeAt(t.clock.now()) },
+      { token: user.accessToken, headers: { accept: 'text/plain' } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.txt"$/);
+    const codes = res.text.match(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/gm);
+    expect(codes).toHaveLength(10);
+    expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.backupCodesRemaining).toBe(10);
+  });
+
+  it('refuses to regenerate without a valid current code', async () => {
+    const user = await enrolledUser();
+    const code = user.codeAt(t.clock.now());
+    const res = await t.http.post(
+      '/api/v1/2fa/backup-codes/regenerate',
+      { code: code === '000000' ? '111111' : '000000' },
+      { token: user.accessToken },
+    );
+    expect(res.status).toBe(400);
+    const backup = await t.http.post(
+      '/api/v1/2fa/backup-codes/regenerate',
+      { code: user.backupCodes[0] },
+      { token: user.accessToken },
+    );
+    expect(backup.status).toBe(400);
+  });
+});
