@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
+import { MfaEnrollmentMode } from '../config/mfa.config';
 import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
@@ -139,8 +140,12 @@ export class AuthService {
   private async completeLogin(user: UserEntity, amr: string[], client: ClientContext): Promise<LoginResponseDto> {
     const now = this.clock.now();
     await this.users.recordSuccessfulLogin(user.id, now);
-    const scope: Scope = this.mustChangePassword(user, now) ? 'password_change' : 'full';
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
+    const scope: Scope = this.mustChangePassword(user, now)
+      ? 'password_change'
+      : this.enrollmentFor(user) === 'required'
+        ? 'mfa_enrollment'
+        : 'full';
     return this.dataSource.transaction((manager) => this.openSession(user, { aal, amr, scope }, client, manager));
   }
 
@@ -257,7 +262,6 @@ export class AuthService {
     accessToken: string,
     refreshToken: string,
   ): LoginResponseDto {
-    const enrollment = this.config.get('mfa.enrollment', { infer: true });
     return {
       status: scope === 'password_change' ? 'password_change_required' : 'authenticated',
       accessToken,
@@ -265,8 +269,13 @@ export class AuthService {
       tokenType: 'Bearer',
       expiresIn: this.tokens.accessTtlSeconds,
       sessionId,
-      mfaEnrollment: user.mfaEnabled ? 'none' : enrollment,
+      mfaEnrollment: this.enrollmentFor(user),
     };
+  }
+
+  /** MFA_ENROLLMENT applies to users without 2FA; `required` confines them to enrolling. */
+  private enrollmentFor(user: UserEntity): MfaEnrollmentMode {
+    return user.mfaEnabled ? 'none' : this.config.get('mfa.enrollment', { infer: true });
   }
 
   private mustChangePassword(user: UserEntity, now: Date): boolean {

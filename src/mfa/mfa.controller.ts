@@ -96,6 +96,17 @@ export class MfaController {
     return `Twofold backup codes\nEach code works once. Keep them somewhere safe.\n\n${backupCodes.join('\n')}\n`;
   }
 
+  /** Declines the recommended enrollment for now; 403 where MFA_ENROLLMENT is `required`. */
+  @ApiOperation({ summary: 'Skip recommended two-factor enrollment' })
+  @ApiNoContentResponse({ description: 'Skipped' })
+  @ApiForbiddenResponse({ description: 'Enrollment is required' })
+  @AllowScope('mfa_enrollment')
+  @Post('skip')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  skip(@CurrentUser() user: AuthUser): void {
+    this.mfa.skip(user);
+  }
+
   /** Whether two-factor authentication is on, since when, and how many backup codes are left. */
   @ApiOperation({ summary: 'Two-factor status' })
   @Get('status')

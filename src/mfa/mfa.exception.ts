@@ -10,6 +10,7 @@ export enum MfaError {
   ReauthenticationRequired = 'reauthentication_required',
   NotEnabled = 'mfa_not_enabled',
   WrongPassword = 'wrong_password',
+  EnrollmentRequired = 'mfa_enrollment_required',
 }
 
 export class MfaException extends DomainException<MfaError> {}
@@ -23,6 +24,7 @@ export function mfaErrorStatus(code: MfaError): HttpStatus {
       return HttpStatus.BAD_REQUEST;
     case MfaError.ReauthenticationRequired:
     case MfaError.WrongPassword:
+    case MfaError.EnrollmentRequired:
       return HttpStatus.FORBIDDEN;
     case MfaError.NotEnabled:
       return HttpStatus.CONFLICT;

@@ -59,6 +59,8 @@ export class MfaService {
     if (!(await this.mfa.enable(user.userId, state.pendingSecretEncrypted, step, now, hashes))) {
       throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
     }
+    // A session confined to enrolling is done with it: its next refresh brings a full token.
+    if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId);
     return { enabled: true, backupCodes };
   }
 
@@ -109,6 +111,13 @@ export class MfaService {
       this.clock.now(),
     );
     return backupCodes;
+  }
+
+  /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`. */
+  skip(user: AuthUser): void {
+    if (this.config.get('mfa.enrollment', { infer: true }) === 'required' || user.scope === 'mfa_enrollment') {
+      throw new MfaException(MfaError.EnrollmentRequired, 'Two-factor authentication is required for this account');
+    }
   }
 
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {

@@ -99,8 +99,8 @@ export class SessionRepository {
     return affectedRows(result);
   }
 
-  async setScope(id: string, scope: SessionEntity['scope'], manager: EntityManager): Promise<void> {
-    await manager.query(`UPDATE sessions SET scope = $2 WHERE id = $1`, [id, scope]);
+  async setScope(id: string, scope: SessionEntity['scope'], manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).query(`UPDATE sessions SET scope = $2 WHERE id = $1`, [id, scope]);
   }
 
   listActiveForUser(userId: string, now: Date): Promise<SessionEntity[]> {

@@ -137,7 +137,7 @@ export class SessionService {
   }
 
   /** After a required password change the session may do everything again (from its next token on). */
-  promoteToFull(sessionId: string, manager: EntityManager): Promise<void> {
+  promoteToFull(sessionId: string, manager?: EntityManager): Promise<void> {
     return this.sessions.setScope(sessionId, 'full', manager);
   }
 
