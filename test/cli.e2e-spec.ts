@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { login, registerUser } from './factories/user.factory';
+import { enroll } from './factories/mfa.factory';
+import { login, registerUser, signedInUser } from './factories/user.factory';
+import { TestClock } from './support/test-clock';
 import { cloneTemplate, TestDatabase } from './support/template-database';
 import { startTestApp } from './support/test-app';
 
@@ -60,6 +62,37 @@ describe('npm run cli', () => {
       expect(rows).toEqual([]);
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it('rotate-mfa-key re-encrypts TOTP secrets so the old key can go', async () => {
+    const oldKey = 'a1'.repeat(32);
+    const newKey = 'b2'.repeat(32);
+    const clock = new TestClock();
+    const before = await startTestApp({ database, clock, env: { MFA_ENCRYPTION_KEY: oldKey } });
+    const user = await signedInUser(before.http);
+    const enrollment = await enroll(before.http, clock, user.accessToken);
+    await before.close();
+
+    const result = await runCli(['rotate-mfa-key'], {
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: String(database.poolSize),
+      MFA_ENCRYPTION_KEY: newKey,
+      MFA_ENCRYPTION_KEYS_OLD: oldKey,
+    });
+    expect(result.output).toContain('rotate-mfa-key: re-encrypted 1 user(s)');
+    expect(result.code).toBe(0);
+
+    const after = await startTestApp({ database, clock, env: { MFA_ENCRYPTION_KEY: newKey } });
+    try {
+      const first = await after.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+      const second = await after.http.post('/api/v1/auth/login/2fa', {
+        mfaToken: first.body.mfaToken,
+        code: enrollment.codeAt(clock.now()),
+      });
+      expect(second.status).toBe(200);
+    } finally {
+      await after.close();
     }
   });
 

@@ -1,19 +1,43 @@
 import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { AppModule } from '../app.module';
 import { ConfigValidationError, loadConfig } from '../config/configuration';
+import { MfaService } from '../mfa/mfa.service';
 import { SessionCleanupService } from '../session/session-cleanup.service';
 
 const USAGE = `usage: npm run cli -- <command>
 
 commands:
-  cleanup   delete sessions and refresh tokens that ended over 7 days ago (as the hourly job does)`;
+  cleanup          delete sessions and refresh tokens that ended over 7 days ago (as the hourly job does)
+  rotate-mfa-key   re-encrypt every TOTP secret under MFA_ENCRYPTION_KEY (old keys in MFA_ENCRYPTION_KEYS_OLD)`;
+
+const COMMANDS = ['cleanup', 'rotate-mfa-key'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const isCommand = (value: string | undefined): value is Command =>
+  (COMMANDS as readonly string[]).includes(value ?? '');
+
+async function run(app: INestApplicationContext, command: Command): Promise<string> {
+  switch (command) {
+    case 'cleanup': {
+      const report = await app.get(SessionCleanupService).run();
+      return report.ran
+        ? `cleanup: deleted ${report.sessions} session(s) and ${report.refreshTokens} refresh token(s)`
+        : 'cleanup: skipped, another replica holds the cleanup lock';
+    }
+    case 'rotate-mfa-key': {
+      const { reencrypted } = await app.get(MfaService).reencryptSecrets();
+      return `rotate-mfa-key: re-encrypted ${reencrypted} user(s) under the current key`;
+    }
+  }
+}
 
 /** Break-glass operations without SQL, on the same modules and configuration as the service. */
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
-  if (command !== 'cleanup') {
+  if (!isCommand(command)) {
     process.stderr.write(`${command ? `unknown command: ${command}\n` : ''}${USAGE}\n`);
     return 2;
   }
@@ -21,12 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
   try {
-    const report = await app.get(SessionCleanupService).run();
-    process.stdout.write(
-      report.ran
-        ? `cleanup: deleted ${report.sessions} session(s) and ${report.refreshTokens} refresh token(s)\n`
-        : 'cleanup: skipped, another replica holds the cleanup lock\n',
-    );
+    process.stdout.write(`${await run(app, command)}\n`);
     return 0;
   } finally {
     await app.close();

@@ -119,6 +119,35 @@ export class MfaRepository {
     return this.dataSource.transaction((manager) => this.insertBackupCodes(manager, userId, codeHashes, now));
   }
 
+  /** A batch of users whose TOTP secrets are not (all) written under `keyId`. */
+  findSecretsNotUnderKey(
+    keyId: string,
+    limit: number,
+  ): Promise<{ id: string; secret: string | null; pending: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT id, mfa_secret_encrypted AS secret, mfa_pending_secret_encrypted AS pending FROM users
+        WHERE (mfa_secret_encrypted IS NOT NULL AND split_part(mfa_secret_encrypted, ':', 2) <> $1)
+           OR (mfa_pending_secret_encrypted IS NOT NULL AND split_part(mfa_pending_secret_encrypted, ':', 2) <> $1)
+        ORDER BY id LIMIT $2`,
+      [keyId, limit],
+    );
+  }
+
+  /** Writes re-encrypted secrets, unless they changed meanwhile (then the next pass picks them up). */
+  async replaceSecrets(
+    userId: string,
+    before: { secret: string | null; pending: string | null },
+    after: { secret: string | null; pending: string | null },
+  ): Promise<boolean> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE users SET mfa_secret_encrypted = $4, mfa_pending_secret_encrypted = $5
+        WHERE id = $1 AND mfa_secret_encrypted IS NOT DISTINCT FROM $2
+          AND mfa_pending_secret_encrypted IS NOT DISTINCT FROM $3`,
+      [userId, before.secret, before.pending, after.secret, after.pending],
+    );
+    return affectedRows(result) > 0;
+  }
+
   async countUnusedBackupCodes(userId: string): Promise<number> {
     const [{ count }] = await this.dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,

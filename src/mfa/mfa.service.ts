@@ -120,6 +120,28 @@ export class MfaService {
     }
   }
 
+  /**
+   * Re-encrypts every TOTP secret under the current MFA_ENCRYPTION_KEY (older keys come from
+   * MFA_ENCRYPTION_KEYS_OLD). Once it reports 0 left, the old keys can be removed.
+   */
+  async reencryptSecrets(): Promise<{ reencrypted: number }> {
+    let reencrypted = 0;
+    for (;;) {
+      const batch = await this.mfa.findSecretsNotUnderKey(this.cipher.currentKeyId, 500);
+      if (batch.length === 0) return { reencrypted };
+      let progressed = false;
+      for (const row of batch) {
+        const rewrap = (value: string | null) =>
+          value === null ? null : this.cipher.encrypt(this.cipher.decrypt(value));
+        if (await this.mfa.replaceSecrets(row.id, row, { secret: rewrap(row.secret), pending: rewrap(row.pending) })) {
+          reencrypted++;
+          progressed = true;
+        }
+      }
+      if (!progressed) return { reencrypted };
+    }
+  }
+
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {
     const state = await this.stateOf(user);
     return {
