@@ -1,9 +1,6 @@
 import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
+import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
-
-function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
 
 describe('login, tokens and lockout', () => {
   let t: TestApp;

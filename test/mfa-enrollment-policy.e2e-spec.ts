@@ -1,10 +1,7 @@
 import { authenticator } from './factories/mfa.factory';
 import { registerUser } from './factories/user.factory';
+import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
-
-function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
 
 describe('MFA_ENROLLMENT', () => {
   let t: TestApp;

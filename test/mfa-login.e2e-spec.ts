@@ -1,10 +1,7 @@
 import { authenticator, enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser } from './factories/user.factory';
+import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
-
-function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
 
 describe('login with two-factor authentication', () => {
   let t: TestApp;

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionModule } from '../session/session.module';
 import { AccessTokenGuard } from './access-token.guard';
+import { AccountLockout } from './account-lockout.service';
 import { AuthController } from './auth.controller';
 import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
@@ -31,6 +32,7 @@ import { UserRepository } from './user.repository';
   controllers: [AuthController],
   providers: [
     AuthService,
+    AccountLockout,
     PasswordService,
     PasswordHistoryRepository,
     TokenService,

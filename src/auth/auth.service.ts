@@ -9,6 +9,7 @@ import { MfaEnrollmentMode } from '../config/mfa.config';
 import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
+import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { MeResponseDto } from './dto/me-response.dto';
@@ -41,6 +42,7 @@ export class AuthService {
     private readonly challenges: MfaChallengeRepository,
     private readonly mfa: MfaService,
     private readonly hasher: PasswordHasher,
+    private readonly lockout: AccountLockout,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -76,17 +78,9 @@ export class AuthService {
       throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
     }
     const now = this.clock.now();
-    if (user.lockedUntil && user.lockedUntil > now) throw this.locked(user.lockedUntil);
+    this.lockout.assertNotLocked(user, now);
     if (!(await this.hasher.verify(password, user.passwordHash))) {
-      const security = this.config.get('security', { infer: true });
-      const outcome = await this.users.recordFailedAttempt(
-        user.id,
-        now,
-        security.maxFailedLoginAttempts,
-        security.lockoutDurationMinutes * 60_000,
-      );
-      if (outcome.lockedUntil) throw this.locked(outcome.lockedUntil);
-      throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
+      await this.lockout.fail(user.id, now, new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS));
     }
     if (user.mfaEnabled) {
       // The failure counter is reset only once the second factor is right too: a known password must
@@ -118,18 +112,10 @@ export class AuthService {
     }
     const user = await this.users.findActiveById(claims.sub);
     if (!user) throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired; log in again');
-    if (user.lockedUntil && user.lockedUntil > now) throw this.locked(user.lockedUntil);
+    this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code);
     if (!factor) {
-      const security = this.config.get('security', { infer: true });
-      const outcome = await this.users.recordFailedAttempt(
-        user.id,
-        now,
-        security.maxFailedLoginAttempts,
-        security.lockoutDurationMinutes * 60_000,
-      );
-      if (outcome.lockedUntil) throw this.locked(outcome.lockedUntil);
-      throw new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid');
+      return this.lockout.fail(user.id, now, new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'));
     }
     if (!(await this.challenges.close(claims.jti, now))) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
@@ -286,12 +272,6 @@ export class AuthService {
   private passwordExpiresAt(user: UserEntity): Date | null {
     const maxAgeDays = this.config.get('security.passwordMaxAgeDays', { infer: true });
     return maxAgeDays === 0 ? null : new Date(user.passwordChangedAt.getTime() + maxAgeDays * DAY);
-  }
-
-  private locked(lockedUntil: Date): AuthException {
-    return new AuthException(AuthError.AccountLocked, 'Account is locked after too many failed attempts', {
-      lockedUntil: lockedUntil.toISOString(),
-    });
   }
 
   private describeUser(user: UserEntity): UserResponseDto {

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { SessionService } from '../session/session.service';
+import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
@@ -19,6 +20,7 @@ export class PasswordService {
     private readonly users: UserRepository,
     private readonly history: PasswordHistoryRepository,
     private readonly hasher: PasswordHasher,
+    private readonly lockout: AccountLockout,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
@@ -30,14 +32,11 @@ export class PasswordService {
     const user = await this.users.findActiveById(caller.userId);
     if (!user) throw new AuthException(AuthError.InvalidCredentials, 'Account no longer exists');
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      const now = this.clock.now();
-      await this.users.recordFailedAttempt(
+      await this.lockout.fail(
         user.id,
-        now,
-        security.maxFailedLoginAttempts,
-        security.lockoutDurationMinutes * 60_000,
+        this.clock.now(),
+        new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong'),
       );
-      throw new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong');
     }
     const problems = passwordProblems(newPassword, user.email, {
       minLength: security.passwordMinLength,

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Config } from '../config/configuration';
+import { AuthError, AuthException } from './auth.exception';
+import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+
+/** The one failure counter per account: wrong passwords and wrong second factors both count. */
+@Injectable()
+export class AccountLockout {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly config: ConfigService<Config, true>,
+  ) {}
+
+  assertNotLocked(user: Pick<UserEntity, 'lockedUntil'>, now: Date): void {
+    if (user.lockedUntil && user.lockedUntil > now) throw AccountLockout.lockedError(user.lockedUntil);
+  }
+
+  /** Counts a failed attempt and throws: 423 when this attempt locks the account, `error` otherwise. */
+  async fail(userId: string, now: Date, error: AuthException): Promise<never> {
+    const security = this.config.get('security', { infer: true });
+    const outcome = await this.users.recordFailedAttempt(
+      userId,
+      now,
+      security.maxFailedLoginAttempts,
+      security.lockoutDurationMinutes * 60_000,
+    );
+    throw outcome.lockedUntil ? AccountLockout.lockedError(outcome.lockedUntil) : error;
+  }
+
+  private static lockedError(lockedUntil: Date): AuthException {
+    return new AuthException(AuthError.AccountLocked, 'Account is locked after too many failed attempts', {
+      lockedUntil: lockedUntil.toISOString(),
+    });
+  }
+}
