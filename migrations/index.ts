@@ -1,6 +1,12 @@
 import { CreateUsers1763700000000 } from './1763700000000-create-users';
 import { CreateSessions1763700100000 } from './1763700100000-create-sessions';
 import { CreateMfa1763700200000 } from './1763700200000-create-mfa';
+import { CreateAuditEvents1763700300000 } from './1763700300000-create-audit-events';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
-export const migrations = [CreateUsers1763700000000, CreateSessions1763700100000, CreateMfa1763700200000];
+export const migrations = [
+  CreateUsers1763700000000,
+  CreateSessions1763700100000,
+  CreateMfa1763700200000,
+  CreateAuditEvents1763700300000,
+];

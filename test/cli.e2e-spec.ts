@@ -96,6 +96,33 @@ describe('npm run cli', () => {
     }
   });
 
+  it('audit-verify walks the hash chain: exit 0 when intact, 1 naming the first edited event', async () => {
+    const t = await startTestApp({ database });
+    await registerUser(t.http);
+    await registerUser(t.http);
+    await t.close();
+    const env = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: String(database.poolSize) };
+
+    const intact = await runCli(['audit-verify'], env);
+    expect(intact.output).toMatch(/audit-verify: ok, [1-9]\d* event\(s\) checked/);
+    expect(intact.code).toBe(0);
+
+    const dataSource = new DataSource(typeOrmOptions(database.url, 1));
+    await dataSource.initialize();
+    let victim: string;
+    try {
+      [{ id: victim }] = await dataSource.query(`SELECT id::text AS id FROM audit_events ORDER BY id DESC LIMIT 1`);
+      await dataSource.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`);
+      await dataSource.query(`UPDATE audit_events SET type = 'user.deleted' WHERE id = $1`, [victim]);
+      await dataSource.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`);
+    } finally {
+      await dataSource.destroy();
+    }
+    const broken = await runCli(['audit-verify'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.output).toContain(`audit-verify: chain broken at event ${victim}`);
+  });
+
   it('answers an unknown command with the usage and exit code 2', async () => {
     const result = await runCli(['frobnicate'], {});
     expect(result.code).toBe(2);

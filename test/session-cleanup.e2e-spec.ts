@@ -70,7 +70,12 @@ if (process.env.TEST_DATABASE_URL) {
       await holder.connect();
       await holder.query(`SELECT pg_advisory_lock($1)`, [0x7f0fc1ea]);
       try {
-        expect(await t.app.get(SessionCleanupService).run()).toEqual({ ran: false, sessions: 0, refreshTokens: 0 });
+        expect(await t.app.get(SessionCleanupService).run()).toEqual({
+          ran: false,
+          sessions: 0,
+          refreshTokens: 0,
+          auditEvents: 0,
+        });
       } finally {
         await holder.query(`SELECT pg_advisory_unlock($1)`, [0x7f0fc1ea]);
         await holder.release();

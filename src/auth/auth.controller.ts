@@ -44,7 +44,11 @@ import { UserResponseDto } from './dto/user-response.dto';
 
 function clientOf(request: FastifyRequest): ClientContext {
   const userAgent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
+  return {
+    ip: request.ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent : null,
+    requestId: String(request.id),
+  };
 }
 
 @ApiTags('auth')
@@ -77,8 +81,8 @@ export class AuthController {
   @Public()
   @RateLimit('register')
   @Post('register')
-  register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterUserDto, @Req() request: FastifyRequest): Promise<UserResponseDto> {
+    return this.auth.register(dto, clientOf(request));
   }
 
   /**

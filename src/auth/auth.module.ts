@@ -8,6 +8,7 @@ import { AccountLockout } from './account-lockout.service';
 import { AuthController } from './auth.controller';
 import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
+import { AuditModule } from '../audit/audit.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { JwksModule } from './jwks.module';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
@@ -25,6 +26,7 @@ import { UserRepository } from './user.repository';
     JwtModule.register({}),
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
     SessionModule,
+    AuditModule,
     PasswordHashingModule,
     MfaModule,
     JwksModule,

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { MfaEnrollmentMode } from '../config/mfa.config';
+import { AuditContext, AuditService } from '../audit/audit.service';
 import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
@@ -24,10 +25,7 @@ import { MfaService } from '../mfa/mfa.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
-export interface ClientContext {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type ClientContext = AuditContext;
 
 const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
@@ -43,6 +41,7 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly hasher: PasswordHasher,
     private readonly lockout: AccountLockout,
+    private readonly audit: AuditService,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -50,7 +49,7 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  async register(dto: RegisterUserDto): Promise<UserResponseDto> {
+  async register(dto: RegisterUserDto, client: ClientContext): Promise<UserResponseDto> {
     const security = this.config.get('security', { infer: true });
     const problems = passwordProblems(dto.password, dto.email, {
       minLength: security.passwordMinLength,
@@ -68,6 +67,7 @@ export class AuthService {
       passwordChangedAt: now,
     });
     if (!user) throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
+    await this.audit.record({ type: 'user.registered', userId: user.id, context: client });
     return this.describeUser(user);
   }
 
@@ -75,12 +75,19 @@ export class AuthService {
     const user = await this.users.findActiveByEmail(email);
     if (!user) {
       await this.hasher.verifyAgainstDummy(password);
+      await this.audit.record({ type: 'login.failed', details: { reason: 'unknown_account' }, context: client });
       throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
     }
     const now = this.clock.now();
     this.lockout.assertNotLocked(user, now);
     if (!(await this.hasher.verify(password, user.passwordHash))) {
-      await this.lockout.fail(user.id, now, new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS));
+      await this.lockout.fail(
+        user.id,
+        now,
+        new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
+        'wrong_password',
+        client,
+      );
     }
     if (user.mfaEnabled) {
       // The failure counter is reset only once the second factor is right too: a known password must
@@ -115,7 +122,13 @@ export class AuthService {
     this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code);
     if (!factor) {
-      return this.lockout.fail(user.id, now, new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'));
+      return this.lockout.fail(
+        user.id,
+        now,
+        new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
+        'wrong_second_factor',
+        client,
+      );
     }
     if (!(await this.challenges.close(claims.jti, now))) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
@@ -132,7 +145,19 @@ export class AuthService {
       : this.enrollmentFor(user) === 'required'
         ? 'mfa_enrollment'
         : 'full';
-    return this.dataSource.transaction((manager) => this.openSession(user, { aal, amr, scope }, client, manager));
+    return this.dataSource.transaction(async (manager) => {
+      const response = await this.openSession(user, { aal, amr, scope }, client, manager);
+      await this.audit.record(
+        {
+          type: 'login.succeeded',
+          userId: user.id,
+          details: { amr, aal, scope, sessionId: response.sessionId },
+          context: client,
+        },
+        manager,
+      );
+      return response;
+    });
   }
 
   /**
@@ -148,6 +173,7 @@ export class AuthService {
 
   async logout(user: AuthUser): Promise<void> {
     await this.sessions.revoke(user.sessionId, 'logout');
+    await this.audit.record({ type: 'logout', userId: user.userId, details: { sessionId: user.sessionId } });
   }
 
   async me(user: AuthUser): Promise<MeResponseDto> {

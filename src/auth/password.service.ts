@@ -36,6 +36,7 @@ export class PasswordService {
         user.id,
         this.clock.now(),
         new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong'),
+        'wrong_current_password',
       );
     }
     const problems = passwordProblems(newPassword, user.email, {

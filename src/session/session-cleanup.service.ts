@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 
 /** Arbitrary but fixed: the advisory lock every replica's cleanup competes for. */
@@ -13,6 +14,8 @@ export interface CleanupReport {
   ran: boolean;
   sessions: number;
   refreshTokens: number;
+  /** Audit events past AUDIT_RETENTION_DAYS. */
+  auditEvents: number;
 }
 
 /**
@@ -27,6 +30,7 @@ export class SessionCleanupService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   async run(): Promise<CleanupReport> {
@@ -38,7 +42,7 @@ export class SessionCleanupService {
       }[];
       if (!locked) {
         this.logger.log('Cleanup skipped: another replica is running it');
-        return { ran: false, sessions: 0, refreshTokens: 0 };
+        return { ran: false, sessions: 0, refreshTokens: 0, auditEvents: 0 };
       }
       try {
         const before = new Date(this.clock.now().getTime() - CLEANUP_RETENTION_DAYS * 86_400_000);
@@ -54,8 +58,12 @@ export class SessionCleanupService {
              SELECT id FROM sessions WHERE expires_at < $1 OR revoked_at < $1 OR idle_expires_at < $1 LIMIT $2)`,
           before,
         );
-        this.logger.log({ sessions, refreshTokens }, 'Cleanup deleted ended sessions and refresh tokens');
-        return { ran: true, sessions, refreshTokens };
+        const auditEvents = await this.audit.purgeExpired(runner.manager);
+        this.logger.log(
+          { sessions, refreshTokens, auditEvents },
+          'Cleanup deleted ended sessions, tokens and old audit events',
+        );
+        return { ran: true, sessions, refreshTokens, auditEvents };
       } finally {
         await runner.query(`SELECT pg_advisory_unlock($1)`, [CLEANUP_LOCK_KEY]);
       }

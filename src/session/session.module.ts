@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { SessionEntity } from './session.entity';
 import { SessionController } from './session.controller';
 import { SessionExceptionFilter } from './session.exception';
@@ -10,7 +11,7 @@ import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionEntity])],
+  imports: [TypeOrmModule.forFeature([SessionEntity]), AuditModule],
   controllers: [SessionController],
   providers: [
     SessionRepository,

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../common/clock/clock';
+import { Config } from '../config/configuration';
+import { auditHash, GENESIS_HASH, HashedFields } from './audit-hash';
+import { AuditRepository, AuditRow } from './audit.repository';
+
+/** Where a request came from, for the audit row. */
+export interface AuditContext {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface AuditEvent {
+  /** Dotted lowercase, e.g. `login.failed`, `mfa.enabled`. */
+  type: string;
+  userId?: string | null;
+  /** Who acted: the user themself, an admin's id, or `cli`. */
+  actorId?: string | null;
+  /** Never a password, token, secret or code. */
+  details?: Record<string, unknown>;
+  context?: AuditContext;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  firstBadId: string | null;
+}
+
+const MAX_USER_AGENT = 256;
+const VERIFY_BATCH = 1000;
+
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly clock: Clock,
+    private readonly config: ConfigService<Config, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** The retention purge: deletes events older than AUDIT_RETENTION_DAYS through audit_purge(). */
+  async purgeExpired(manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const days = this.config.get('ops.auditRetentionDays', { infer: true });
+    const before = new Date(this.clock.now().getTime() - days * 86_400_000);
+    const [{ deleted }] = await manager.query<{ deleted: string }[]>(`SELECT audit_purge($1) AS deleted`, [before]);
+    return Number(deleted);
+  }
+
+  /** Appends an event; pass the manager of the change it records so both commit or neither does. */
+  async record(event: AuditEvent, manager?: EntityManager): Promise<void> {
+    if (!manager) return this.dataSource.transaction((own) => this.record(event, own));
+    const prevHash = (await this.audit.lockAndReadLastHash(manager)) ?? GENESIS_HASH;
+    const fields: HashedFields = {
+      occurredAt: this.clock.now(),
+      type: event.type,
+      userId: event.userId ?? null,
+      actorId: event.actorId ?? event.userId ?? null,
+      ip: event.context?.ip?.slice(0, 64) ?? null,
+      userAgent: event.context?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      requestId: event.context?.requestId?.slice(0, 128) ?? null,
+      details: event.details ?? {},
+    };
+    await this.audit.insert(
+      {
+        occurred_at: fields.occurredAt,
+        type: fields.type,
+        user_id: fields.userId,
+        actor_id: fields.actorId,
+        ip: fields.ip,
+        user_agent: fields.userAgent,
+        request_id: fields.requestId,
+        details: fields.details,
+        prev_hash: prevHash,
+        hash: auditHash(fields, prevHash),
+      },
+      manager,
+    );
+  }
+
+  /** Walks the chain from the first row and names the first row whose link or content doesn't hold. */
+  async verifyChain(): Promise<ChainReport> {
+    const manager = this.dataSource.manager;
+    let checked = 0;
+    let previous: AuditRow | undefined;
+    let afterId = '0';
+    for (;;) {
+      const batch = await this.audit.batchAfter(afterId, VERIFY_BATCH, manager);
+      if (batch.length === 0) return { ok: true, checked, firstBadId: null };
+      for (const row of batch) {
+        const expectedPrev = previous?.hash ?? row.prev_hash;
+        const recomputed = auditHash(
+          {
+            occurredAt: new Date(row.occurred_at),
+            type: row.type,
+            userId: row.user_id,
+            actorId: row.actor_id,
+            ip: row.ip,
+            userAgent: row.user_agent,
+            requestId: row.request_id,
+            details: row.details,
+          },
+          row.prev_hash,
+        );
+        if (row.prev_hash !== expectedPrev || recomputed !== row.hash)
+          return { ok: false, checked, firstBadId: String(row.id) };
+        checked++;
+        previous = row;
+      }
+      afterId = String(batch[batch.length - 1].id);
+    }
+  }
+}
