@@ -1,6 +1,7 @@
 import { AuditService } from '../src/audit/audit.service';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
-import { registerUser } from './factories/user.factory';
+import { enroll } from './factories/mfa.factory';
+import { registerUser, signedInUser } from './factories/user.factory';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('audit trail', () => {
@@ -52,6 +53,51 @@ describe('audit trail', () => {
     expect(all).not.toContain(user.password);
     expect(all).not.toContain(ok.body.accessToken);
     expect(all).not.toContain(ok.body.refreshToken);
+  });
+
+  it('records 2FA, password and refresh-theft events', async () => {
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+    const first = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    await t.http.post('/api/v1/auth/login/2fa', { mfaToken: first.body.mfaToken, code: enrollment.backupCodes[0] });
+    await t.http.post(
+      '/api/v1/2fa/backup-codes/regenerate',
+      { code: enrollment.codeAt(t.clock.now()) },
+      { token: user.accessToken },
+    );
+    t.clock.advance(30_000);
+    await t.http.post(
+      '/api/v1/2fa/disable',
+      { password: user.password, code: enrollment.codeAt(t.clock.now()) },
+      { token: user.accessToken },
+    );
+    await t.http.post(
+      '/api/v1/auth/password/change',
+      { currentPassword: user.password, newPassword: 'Audit-N3w-Passw0rd!' },
+      { token: user.accessToken },
+    );
+    await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+    t.clock.advance(60_000);
+    await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+
+    const types = (await eventsOf(user.id)).map((event: { type: string }) => event.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'mfa.setup_started',
+        'mfa.enabled',
+        'mfa.backup_code_used',
+        'mfa.backup_codes_regenerated',
+        'mfa.disabled',
+        'password.changed',
+        'refresh.reuse_detected',
+      ]),
+    );
+    const [used] = (await eventsOf(user.id)).filter((event: { type: string }) => event.type === 'mfa.backup_code_used');
+    expect(used.details).toEqual({ remaining: 9 });
+    const all = JSON.stringify(await t.dataSource.query(`SELECT * FROM audit_events WHERE user_id = $1`, [user.id]));
+    expect(all).not.toContain(enrollment.secret);
+    for (const backup of enrollment.backupCodes) expect(all).not.toContain(backup);
+    expect(all).not.toContain('Audit-N3w-Passw0rd!');
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on audit_events', async () => {

@@ -202,6 +202,11 @@ export class AuthService {
       }
       await this.sessions.revoke(row.sessionId, 'refresh_reuse', manager);
       await this.refreshTokens.revokeAllForSession(row.sessionId, now, manager);
+      const session = await this.sessions.findById(row.sessionId, manager);
+      await this.audit.record(
+        { type: 'refresh.reuse_detected', userId: session?.userId ?? null, details: { sessionId: row.sessionId } },
+        manager,
+      );
       return { ok: false };
     }
     await this.refreshTokens.markUsed(row.id, now, manager);

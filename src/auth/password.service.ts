@@ -6,6 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { SessionService } from '../session/session.service';
+import { AuditService } from '../audit/audit.service';
 import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
@@ -21,6 +22,7 @@ export class PasswordService {
     private readonly history: PasswordHistoryRepository,
     private readonly hasher: PasswordHasher,
     private readonly lockout: AccountLockout,
+    private readonly audit: AuditService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
@@ -65,6 +67,7 @@ export class PasswordService {
       await this.history.remember(user.id, user.passwordHash, now, security.passwordHistoryCount, manager);
       await this.sessions.revokeAllForUser(user.id, 'password_changed', caller.sessionId, manager);
       await this.sessions.promoteToFull(caller.sessionId, manager);
+      await this.audit.record({ type: 'password.changed', userId: user.id }, manager);
     });
   }
 }

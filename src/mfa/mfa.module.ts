@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { Config } from '../config/configuration';
+import { AuditModule } from '../audit/audit.module';
 import { PasswordHashingModule } from '../auth/password-hashing.module';
 import { SessionModule } from '../session/session.module';
 import { MfaController } from './mfa.controller';
@@ -11,7 +12,7 @@ import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
 
 @Module({
-  imports: [SessionModule, PasswordHashingModule],
+  imports: [SessionModule, PasswordHashingModule, AuditModule],
   controllers: [MfaController],
   providers: [
     MfaService,

@@ -4,6 +4,7 @@ import { toDataURL } from 'qrcode';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
+import { AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { SessionService } from '../session/session.service';
 import { BackupCodes } from './backup-codes';
@@ -28,6 +29,7 @@ export class MfaService {
     private readonly cipher: SecretCipher,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
   ) {}
@@ -40,6 +42,7 @@ export class MfaService {
     if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret)))) {
       throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
     }
+    await this.audit.record({ type: 'mfa.setup_started', userId: user.userId });
     const otpauthUrl = Totp.otpauthUrl(secret, this.config.get('mfa.issuer', { infer: true }), state.email);
     return { secret, otpauthUrl, qrCodeDataUrl: await toDataURL(otpauthUrl, { errorCorrectionLevel: 'M' }) };
   }
@@ -61,6 +64,7 @@ export class MfaService {
     }
     // A session confined to enrolling is done with it: its next refresh brings a full token.
     if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId);
+    await this.audit.record({ type: 'mfa.enabled', userId: user.userId });
     return { enabled: true, backupCodes };
   }
 
@@ -78,9 +82,10 @@ export class MfaService {
     }
     const normalized = BackupCodes.normalize(code);
     if (!normalized) return undefined;
-    return (await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now))
-      ? 'backup_code'
-      : undefined;
+    if (!(await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now))) return undefined;
+    const remaining = await this.mfa.countUnusedBackupCodes(userId);
+    await this.audit.record({ type: 'mfa.backup_code_used', userId, details: { remaining } });
+    return 'backup_code';
   }
 
   /** Needs the password and a current code or backup code; ends the user's other sessions. */
@@ -94,7 +99,8 @@ export class MfaService {
       throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
     }
     await this.mfa.disable(user.userId);
-    await this.sessions.revokeAllForUser(user.userId, 'mfa_disabled', user.sessionId);
+    const endedSessions = await this.sessions.revokeAllForUser(user.userId, 'mfa_disabled', user.sessionId);
+    await this.audit.record({ type: 'mfa.disabled', userId: user.userId, details: { by: 'user', endedSessions } });
   }
 
   /** A current TOTP code replaces the backup codes; the old set stops working at once. */
@@ -110,6 +116,7 @@ export class MfaService {
       backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string)),
       this.clock.now(),
     );
+    await this.audit.record({ type: 'mfa.backup_codes_regenerated', userId: user.userId });
     return backupCodes;
   }
 

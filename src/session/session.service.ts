@@ -102,6 +102,10 @@ export class SessionService {
     return this.describeTimes(session);
   }
 
+  findById(sessionId: string, manager?: EntityManager): Promise<SessionEntity | null> {
+    return this.sessions.findById(sessionId, manager);
+  }
+
   /** When the session's holder last proved who they are (the sign-in that created it). */
   async signedInAt(sessionId: string): Promise<Date> {
     const session = await this.sessions.findById(sessionId);
