@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { IncomingMessage } from 'node:http';
 import { AppModule, AppModuleOptions } from './app.module';
 import { sendError } from './common/filters/error-reply';
+import { installRequestContext } from './common/http/request-context';
 import { requestIdFor } from './common/http/request-id';
 import { Config } from './config/configuration';
 import { MetricsService } from './metrics/metrics.service';
@@ -37,6 +38,7 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  await installRequestContext(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

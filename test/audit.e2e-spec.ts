@@ -1,8 +1,14 @@
 import { AuditService } from '../src/audit/audit.service';
+import { MfaService } from '../src/mfa/mfa.service';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { enroll } from './factories/mfa.factory';
-import { registerUser, signedInUser } from './factories/user.factory';
+import { login, registerUser, signedInUser } from './factories/user.factory';
 import { startTestApp, TestApp } from './support/test-app';
+
+const eventsOf = (t: TestApp, userId: string) =>
+  t.dataSource.query(`SELECT type, actor_id, request_id, details FROM audit_events WHERE user_id = $1 ORDER BY id`, [
+    userId,
+  ]);
 
 describe('audit trail', () => {
   let t: TestApp;
@@ -15,11 +21,6 @@ describe('audit trail', () => {
     await t.close();
   });
 
-  const eventsOf = (userId: string) =>
-    t.dataSource.query(`SELECT type, actor_id, request_id, details FROM audit_events WHERE user_id = $1 ORDER BY id`, [
-      userId,
-    ]);
-
   it('records registration, logins, failures, the lockout and logout, with request ids and no secrets', async () => {
     const user = await registerUser(t.http);
     const ok = await t.http.post(
@@ -30,8 +31,9 @@ describe('audit trail', () => {
     await t.http.post('/api/v1/auth/logout', undefined, { token: ok.body.accessToken });
     await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-canary-Passw0rd!' });
     await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-canary-Passw0rd!' });
+    expect((await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(423);
 
-    const events = await eventsOf(user.id);
+    const events = await eventsOf(t, user.id);
     expect(events.map((event: { type: string }) => event.type)).toEqual([
       'user.registered',
       'login.succeeded',
@@ -39,7 +41,10 @@ describe('audit trail', () => {
       'login.failed',
       'login.failed',
       'account.locked',
+      'login.failed',
     ]);
+    expect(events[2].details).toEqual({ reason: 'logout', sessionIds: [ok.body.sessionId] });
+    expect(events[6].details).toEqual({ reason: 'account_locked' });
     expect(events[1]).toEqual(
       expect.objectContaining({
         actor_id: user.id,
@@ -80,7 +85,7 @@ describe('audit trail', () => {
     t.clock.advance(60_000);
     await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
 
-    const types = (await eventsOf(user.id)).map((event: { type: string }) => event.type);
+    const types = (await eventsOf(t, user.id)).map((event: { type: string }) => event.type);
     expect(types).toEqual(
       expect.arrayContaining([
         'mfa.setup_started',
@@ -92,8 +97,10 @@ describe('audit trail', () => {
         'refresh.reuse_detected',
       ]),
     );
-    const [used] = (await eventsOf(user.id)).filter((event: { type: string }) => event.type === 'mfa.backup_code_used');
-    expect(used.details).toEqual({ remaining: 9 });
+    const [used] = (await eventsOf(t, user.id)).filter(
+      (event: { type: string }) => event.type === 'mfa.backup_code_used',
+    );
+    expect(used.details).toEqual({ remaining: 9, purpose: 'login' });
     const all = JSON.stringify(await t.dataSource.query(`SELECT * FROM audit_events WHERE user_id = $1`, [user.id]));
     expect(all).not.toContain(enrollment.secret);
     for (const backup of enrollment.backupCodes) expect(all).not.toContain(backup);
@@ -144,5 +151,131 @@ describe('audit retention purge', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('2FA, session and admin events', () => {
+  let t: TestApp;
+  let mfa: MfaService;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    mfa = t.app.get(MfaService);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('records failed and replayed 2FA codes with the client they came from', async () => {
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+    const client = { 'user-agent': 'AuditAgent/2.0', 'x-request-id': 'audit-2fa-1' };
+    const mfaLogin = async () =>
+      (await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password })).body.mfaToken;
+    const code = enrollment.codeAt(t.clock.now());
+    const wrong = code === '123456' ? '654321' : '123456';
+    await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code: wrong }, { headers: client });
+    expect((await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code })).status).toBe(200);
+    await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code });
+    await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code: 'ZZZZ-ZZZZ-ZZZZ' });
+
+    const rows = await t.dataSource.query(
+      `SELECT type, ip, user_agent, request_id, details FROM audit_events
+        WHERE user_id = $1 AND type LIKE 'mfa.code_%' ORDER BY id`,
+      [user.id],
+    );
+    expect(rows).toEqual([
+      {
+        type: 'mfa.code_failed',
+        ip: '127.0.0.1',
+        user_agent: 'AuditAgent/2.0',
+        request_id: 'audit-2fa-1',
+        details: { method: 'totp', purpose: 'login' },
+      },
+      expect.objectContaining({ type: 'mfa.code_replayed', details: { method: 'totp', purpose: 'login' } }),
+      expect.objectContaining({ type: 'mfa.code_failed', details: { method: 'backup_code', purpose: 'login' } }),
+    ]);
+    const all = JSON.stringify(rows);
+    expect(all).not.toContain(code);
+    expect(all).not.toContain('ZZZZ');
+  });
+
+  it('records sessions ended by the user and sessions evicted by the concurrent-session limit', async () => {
+    const user = await signedInUser(t.http);
+    t.clock.advance(1000);
+    const second = await login(t.http, user);
+    await t.http.delete(`/api/v1/sessions/${user.sessionId}`, { token: second.accessToken });
+    t.clock.advance(1000);
+    const third = await login(t.http, user);
+    t.clock.advance(1000);
+    const fourth = await login(t.http, user);
+
+    const rows = (await eventsOf(t, user.id)).filter((event: { type: string }) => event.type.startsWith('session.'));
+    expect(rows).toEqual([
+      expect.objectContaining({
+        type: 'session.revoked',
+        actor_id: user.id,
+        details: { reason: 'user_revoked', sessionIds: [user.sessionId] },
+      }),
+      expect.objectContaining({
+        type: 'session.evicted',
+        details: { sessionIds: [second.sessionId], newSessionId: fourth.sessionId },
+      }),
+    ]);
+    const active = await t.http.get('/api/v1/sessions', { token: fourth.accessToken });
+    expect(active.body.map((session: { id: string }) => session.id).sort()).toEqual(
+      [third.sessionId, fourth.sessionId].sort(),
+    );
+  });
+
+  it('needs no code from the user, ends every session, and records the actor and the reason', async () => {
+    const admin = await registerUser(t.http);
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+
+    await mfa.disableFor(user.id, admin.id, '  Lost phone; identity checked by video call  ');
+
+    expect((await t.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
+    const again = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(again.body.status).toBe('authenticated');
+    const status = await t.http.get('/api/v1/2fa/status', { token: again.body.accessToken });
+    expect(status.body).toEqual({ enabled: false, enabledAt: null, backupCodesRemaining: 0 });
+    const [{ codes }] = await t.dataSource.query(
+      `SELECT count(*)::int AS codes FROM mfa_backup_codes WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(codes).toBe(0);
+
+    const rows = await t.dataSource.query(
+      `SELECT type, actor_id, details FROM audit_events WHERE user_id = $1 AND type IN ('mfa.disabled', 'session.revoked')
+        ORDER BY id`,
+      [user.id],
+    );
+    expect(rows).toEqual([
+      {
+        type: 'session.revoked',
+        actor_id: admin.id,
+        details: { reason: 'mfa_disabled', sessionIds: [user.sessionId] },
+      },
+      {
+        type: 'mfa.disabled',
+        actor_id: admin.id,
+        details: { by: 'admin', reason: 'Lost phone; identity checked by video call', endedSessions: 1 },
+      },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(enrollment.secret);
+  });
+
+  it('refuses without a reason, for a user without 2FA, and for an unknown user', async () => {
+    const user = await signedInUser(t.http);
+    await expect(mfa.disableFor(user.id, 'cli', 'x')).rejects.toMatchObject({ code: 'mfa_not_enabled' });
+    await enroll(t.http, t.clock, user.accessToken);
+    await expect(mfa.disableFor(user.id, 'cli', '   ')).rejects.toMatchObject({ code: 'reason_required' });
+    await expect(mfa.disableFor(user.id, 'cli', 'x'.repeat(501))).rejects.toMatchObject({ code: 'reason_required' });
+    await expect(mfa.disableFor('00000000-0000-4000-8000-000000000000', 'cli', 'x')).rejects.toMatchObject({
+      code: 'user_not_found',
+    });
+    expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.enabled).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ const GOOD_PRODUCTION = {
   JWT_SECRET: 'Zx8vQ2mN7pL4kJ9hG6fD3sA1wE5rT0yU',
   MFA_ENCRYPTION_KEY: 'a1'.repeat(32),
   COOKIE_SECURE: 'true',
+  SMTP_URL: 'smtp://mail.example.test:587',
 };
 
 async function bootFails(env: Record<string, string | undefined>): Promise<string> {
@@ -37,6 +38,7 @@ describe('configuration at boot', () => {
     ['MFA_ENCRYPTION_KEY is not hex', { MFA_ENCRYPTION_KEY: 'z'.repeat(64) }, 'MFA_ENCRYPTION_KEY: must be 32 bytes'],
     ['COOKIE_SECURE is false', { COOKIE_SECURE: 'false' }, 'COOKIE_SECURE: must be true in production'],
     ['DATABASE_URL is unset', { DATABASE_URL: undefined }, 'DATABASE_URL: is required in production'],
+    ['SMTP_URL is unset', { SMTP_URL: undefined }, 'SMTP_URL: is required in production'],
   ])('refuses to start in production when %s', async (_case, change, message) => {
     const output = await bootFails({ ...GOOD_PRODUCTION, ...change });
     expect(output).toContain('Invalid configuration');

@@ -1,24 +1,5 @@
-import { Writable } from 'node:stream';
+import { LogCapture } from './support/log-capture';
 import { startTestApp, TestApp } from './support/test-app';
-
-/** Captures the JSON log lines the service writes. */
-class LogCapture extends Writable {
-  readonly lines: string[] = [];
-
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(
-      ...chunk
-        .toString()
-        .split('\n')
-        .filter((line) => line !== ''),
-    );
-    done();
-  }
-
-  entries(): Record<string, any>[] {
-    return this.lines.map((line) => JSON.parse(line) as Record<string, any>);
-  }
-}
 
 describe('request logging', () => {
   const logs = new LogCapture();

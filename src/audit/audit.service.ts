@@ -3,16 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
+import { currentClient } from '../common/http/request-context';
 import { Config } from '../config/configuration';
 import { auditHash, GENESIS_HASH, HashedFields } from './audit-hash';
 import { AuditRepository, AuditRow } from './audit.repository';
-
-/** Where a request came from, for the audit row. */
-export interface AuditContext {
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-}
 
 export interface AuditEvent {
   /** Dotted lowercase, e.g. `login.failed`, `mfa.enabled`. */
@@ -22,7 +16,6 @@ export interface AuditEvent {
   actorId?: string | null;
   /** Never a password, token, secret or code. */
   details?: Record<string, unknown>;
-  context?: AuditContext;
 }
 
 export interface ChainReport {
@@ -55,14 +48,16 @@ export class AuditService {
   async record(event: AuditEvent, manager?: EntityManager): Promise<void> {
     if (!manager) return this.dataSource.transaction((own) => this.record(event, own));
     const prevHash = (await this.audit.lockAndReadLastHash(manager)) ?? GENESIS_HASH;
+    // The request being served, if any: CLI commands and scheduled jobs have none.
+    const client = currentClient();
     const fields: HashedFields = {
       occurredAt: this.clock.now(),
       type: event.type,
       userId: event.userId ?? null,
       actorId: event.actorId ?? event.userId ?? null,
-      ip: event.context?.ip?.slice(0, 64) ?? null,
-      userAgent: event.context?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-      requestId: event.context?.requestId?.slice(0, 128) ?? null,
+      ip: client?.ip?.slice(0, 64) ?? null,
+      userAgent: client?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      requestId: client?.requestId?.slice(0, 128) ?? null,
       details: event.details ?? {},
     };
     await this.audit.insert(

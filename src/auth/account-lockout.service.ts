@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AuditContext, AuditService } from '../audit/audit.service';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Config } from '../config/configuration';
+import { SecurityNotifications } from '../mail/security-notifications';
+import { AuthMetrics, FailedAttemptKind } from '../metrics/auth-metrics';
 import { AuthError, AuthException } from './auth.exception';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
@@ -13,34 +17,54 @@ export class AccountLockout {
     private readonly users: UserRepository,
     private readonly config: ConfigService<Config, true>,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
+    private readonly notifications: SecurityNotifications,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  assertNotLocked(user: Pick<UserEntity, 'lockedUntil'>, now: Date): void {
-    if (user.lockedUntil && user.lockedUntil > now) throw AccountLockout.lockedError(user.lockedUntil);
+  /** Refuses a locked account with 423 (audited, so probing a locked account leaves a trace). */
+  async assertNotLocked(user: Pick<UserEntity, 'id' | 'lockedUntil'>, now: Date): Promise<void> {
+    if (user.lockedUntil && user.lockedUntil > now) {
+      await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason: 'account_locked' } });
+      throw AccountLockout.lockedError(user.lockedUntil);
+    }
   }
 
   /**
-   * Counts a failed attempt, audits it (and a lockout), and throws: 423 when this attempt locks the
-   * account, `error` otherwise.
+   * Counts a failed attempt, audits it (and a lockout, which also mails the user), and throws: 423
+   * when this attempt locks the account, `error` otherwise.
    */
-  async fail(userId: string, now: Date, error: AuthException, reason: string, context?: AuditContext): Promise<never> {
+  async fail(
+    user: Pick<UserEntity, 'id' | 'email'>,
+    now: Date,
+    error: AuthException,
+    reason: string,
+    kind: FailedAttemptKind = 'password',
+  ): Promise<never> {
     const security = this.config.get('security', { infer: true });
-    const outcome = await this.users.recordFailedAttempt(
-      userId,
-      now,
-      security.maxFailedLoginAttempts,
-      security.lockoutDurationMinutes * 60_000,
-    );
-    await this.audit.record({ type: 'login.failed', userId, details: { reason }, context });
-    if (outcome.lockedUntil) {
-      await this.audit.record({
-        type: 'account.locked',
-        userId,
-        details: { lockedUntil: outcome.lockedUntil.toISOString() },
-        context,
-      });
-      throw AccountLockout.lockedError(outcome.lockedUntil);
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const counted = await this.users.recordFailedAttempt(
+        user.id,
+        now,
+        security.maxFailedLoginAttempts,
+        security.lockoutDurationMinutes * 60_000,
+        manager,
+      );
+      await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason } }, manager);
+      if (counted.lockedNow) {
+        await this.audit.record(
+          { type: 'account.locked', userId: user.id, details: { lockedUntil: counted.lockedUntil?.toISOString() } },
+          manager,
+        );
+      }
+      return counted;
+    });
+    this.metrics.failedAttempts.inc({ kind });
+    if (outcome.lockedNow && outcome.lockedUntil) {
+      this.metrics.lockouts.inc();
+      this.notifications.accountLocked(user.email, outcome.lockedUntil);
     }
+    if (outcome.lockedUntil) throw AccountLockout.lockedError(outcome.lockedUntil);
     throw error;
   }
 

@@ -31,7 +31,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Config } from '../config/configuration';
 import { clearAuthCookies, csrfSatisfied, REFRESH_COOKIE, setAuthCookies, wantsCookies } from './auth-cookies';
-import { AuthService, ClientContext } from './auth.service';
+import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
 import { LoginResponseDto } from './dto/login-response.dto';
@@ -41,15 +41,6 @@ import { MeResponseDto } from './dto/me-response.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UserResponseDto } from './dto/user-response.dto';
-
-function clientOf(request: FastifyRequest): ClientContext {
-  const userAgent = request.headers['user-agent'];
-  return {
-    ip: request.ip ?? null,
-    userAgent: typeof userAgent === 'string' ? userAgent : null,
-    requestId: String(request.id),
-  };
-}
 
 @ApiTags('auth')
 @Controller('auth')
@@ -81,8 +72,8 @@ export class AuthController {
   @Public()
   @RateLimit('register')
   @Post('register')
-  register(@Body() dto: RegisterUserDto, @Req() request: FastifyRequest): Promise<UserResponseDto> {
-    return this.auth.register(dto, clientOf(request));
+  register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
+    return this.auth.register(dto);
   }
 
   /**
@@ -103,7 +94,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.login(dto.email, dto.password, clientOf(request));
+    const result = await this.auth.login(dto.email, dto.password);
     return this.deliver(result, wantsCookies(request), reply);
   }
 
@@ -124,7 +115,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.loginWithSecondFactor(dto.mfaToken, dto.code, clientOf(request));
+    const result = await this.auth.loginWithSecondFactor(dto.mfaToken, dto.code);
     return this.deliver(result, wantsCookies(request), reply);
   }
 

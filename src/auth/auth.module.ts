@@ -1,3 +1,5 @@
+import { MailModule } from '../mail/mail.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -27,6 +29,8 @@ import { UserRepository } from './user.repository';
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
     SessionModule,
     AuditModule,
+    MailModule,
+    MetricsModule,
     PasswordHashingModule,
     MfaModule,
     JwksModule,

@@ -6,7 +6,10 @@ import { Clock } from '../common/clock/clock';
 import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { MfaEnrollmentMode } from '../config/mfa.config';
-import { AuditContext, AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import { currentClient } from '../common/http/request-context';
+import { SecurityNotifications } from '../mail/security-notifications';
+import { AuthMetrics } from '../metrics/auth-metrics';
 import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
@@ -25,12 +28,11 @@ import { MfaService } from '../mfa/mfa.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
-export type ClientContext = AuditContext;
-
 const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
-type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false };
+/** `reuse`: a rotated token came back (possible theft), with the email of the account it belongs to. */
+type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false; reuse?: { email: string | undefined } };
 
 @Injectable()
 export class AuthService {
@@ -42,6 +44,8 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly lockout: AccountLockout,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
+    private readonly notifications: SecurityNotifications,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -49,7 +53,7 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  async register(dto: RegisterUserDto, client: ClientContext): Promise<UserResponseDto> {
+  async register(dto: RegisterUserDto): Promise<UserResponseDto> {
     const security = this.config.get('security', { infer: true });
     const problems = passwordProblems(dto.password, dto.email, {
       minLength: security.passwordMinLength,
@@ -59,34 +63,78 @@ export class AuthService {
       throw new AuthException(AuthError.WeakPassword, 'Password does not meet the policy', { reasons: problems });
     }
     const now = this.clock.now();
-    const user = await this.users.createUser({
-      email: dto.email,
-      displayName: dto.displayName ?? null,
-      passwordHash: await this.hasher.hash(dto.password),
-      createdAt: now,
-      passwordChangedAt: now,
-    });
-    if (!user) throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
-    await this.audit.record({ type: 'user.registered', userId: user.id, context: client });
-    return this.describeUser(user);
+    const passwordHash = await this.hasher.hash(dto.password);
+    try {
+      const user = await this.dataSource.transaction(async (manager) => {
+        const created = await this.users.createUser(
+          {
+            email: dto.email,
+            displayName: dto.displayName ?? null,
+            passwordHash,
+            createdAt: now,
+            passwordChangedAt: now,
+          },
+          manager,
+        );
+        await this.audit.record({ type: 'user.registered', userId: created.id }, manager);
+        return created;
+      });
+      return this.describeUser(user);
+    } catch (error) {
+      if (UserRepository.isEmailTaken(error)) {
+        throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
+      }
+      throw error;
+    }
   }
 
-  async login(email: string, password: string, client: ClientContext): Promise<LoginResponseDto> {
+  async login(email: string, password: string): Promise<LoginResponseDto> {
+    try {
+      const response = await this.checkPassword(email, password);
+      this.metrics.logins.inc({ result: response.status === 'mfa_required' ? 'mfa_required' : 'success' });
+      return response;
+    } catch (error) {
+      this.countFailedLogin(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The second step of a login with 2FA: a TOTP code or a backup code against the MFA token's pending
+   * login. Wrong codes count on the account's failure counter; the token works for one success only.
+   */
+  async loginWithSecondFactor(mfaToken: string, code: string): Promise<LoginResponseDto> {
+    try {
+      const response = await this.checkSecondFactor(mfaToken, code);
+      this.metrics.logins.inc({ result: 'success' });
+      return response;
+    } catch (error) {
+      this.countFailedLogin(error);
+      throw error;
+    }
+  }
+
+  private countFailedLogin(error: unknown): void {
+    if (!(error instanceof AuthException)) return;
+    this.metrics.logins.inc({ result: error.code === AuthError.AccountLocked ? 'locked' : 'failure' });
+  }
+
+  private async checkPassword(email: string, password: string): Promise<LoginResponseDto> {
     const user = await this.users.findActiveByEmail(email);
     if (!user) {
       await this.hasher.verifyAgainstDummy(password);
-      await this.audit.record({ type: 'login.failed', details: { reason: 'unknown_account' }, context: client });
+      this.metrics.failedAttempts.inc({ kind: 'password' });
+      await this.audit.record({ type: 'login.failed', details: { reason: 'unknown_account' } });
       throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
     }
     const now = this.clock.now();
-    this.lockout.assertNotLocked(user, now);
+    await this.lockout.assertNotLocked(user, now);
     if (!(await this.hasher.verify(password, user.passwordHash))) {
       await this.lockout.fail(
-        user.id,
+        user,
         now,
         new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
         'wrong_password',
-        client,
       );
     }
     if (user.mfaEnabled) {
@@ -104,14 +152,10 @@ export class AuthService {
         expiresIn: MFA_TOKEN_TTL_SECONDS,
       };
     }
-    return this.completeLogin(user, ['pwd'], client);
+    return this.completeLogin(user, ['pwd']);
   }
 
-  /**
-   * The second step of a login with 2FA: a TOTP code or a backup code against the MFA token's pending
-   * login. Wrong codes count on the account's failure counter; the token works for one success only.
-   */
-  async loginWithSecondFactor(mfaToken: string, code: string, client: ClientContext): Promise<LoginResponseDto> {
+  private async checkSecondFactor(mfaToken: string, code: string): Promise<LoginResponseDto> {
     const claims = await this.tokens.verifyMfa(mfaToken);
     const now = this.clock.now();
     if (!claims || !(await this.challenges.isOpen(claims.jti, claims.sub, now))) {
@@ -119,24 +163,24 @@ export class AuthService {
     }
     const user = await this.users.findActiveById(claims.sub);
     if (!user) throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired; log in again');
-    this.lockout.assertNotLocked(user, now);
-    const factor = await this.mfa.consumeSecondFactor(user.id, code);
-    if (!factor) {
+    await this.lockout.assertNotLocked(user, now);
+    const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
+    if (!factor.ok) {
       return this.lockout.fail(
-        user.id,
+        user,
         now,
         new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
         'wrong_second_factor',
-        client,
+        factor.method === 'otp' ? 'totp' : 'backup_code',
       );
     }
     if (!(await this.challenges.close(claims.jti, now))) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
     }
-    return this.completeLogin(user, ['pwd', factor], client);
+    return this.completeLogin(user, ['pwd', factor.method]);
   }
 
-  private async completeLogin(user: UserEntity, amr: string[], client: ClientContext): Promise<LoginResponseDto> {
+  private async completeLogin(user: UserEntity, amr: string[]): Promise<LoginResponseDto> {
     const now = this.clock.now();
     await this.users.recordSuccessfulLogin(user.id, now);
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
@@ -146,14 +190,9 @@ export class AuthService {
         ? 'mfa_enrollment'
         : 'full';
     return this.dataSource.transaction(async (manager) => {
-      const response = await this.openSession(user, { aal, amr, scope }, client, manager);
+      const response = await this.openSession(user, { aal, amr, scope }, manager);
       await this.audit.record(
-        {
-          type: 'login.succeeded',
-          userId: user.id,
-          details: { amr, aal, scope, sessionId: response.sessionId },
-          context: client,
-        },
+        { type: 'login.succeeded', userId: user.id, details: { amr, aal, scope, sessionId: response.sessionId } },
         manager,
       );
       return response;
@@ -167,13 +206,18 @@ export class AuthService {
    */
   async refresh(refreshToken: string): Promise<LoginResponseDto> {
     const outcome = await this.dataSource.transaction((manager) => this.rotate(refreshToken, manager));
-    if (!outcome.ok) throw new AuthException(AuthError.InvalidRefreshToken, 'Refresh token is invalid or expired');
+    if (!outcome.ok) {
+      this.metrics.refreshes.inc({ result: outcome.reuse ? 'reuse_detected' : 'failure' });
+      if (outcome.reuse?.email) this.notifications.refreshTokenReuse(outcome.reuse.email);
+      throw new AuthException(AuthError.InvalidRefreshToken, 'Refresh token is invalid or expired');
+    }
+    this.metrics.refreshes.inc({ result: 'success' });
     return outcome.response;
   }
 
+  /** Ends the caller's session; SessionService records it as a `logout` event. */
   async logout(user: AuthUser): Promise<void> {
     await this.sessions.revoke(user.sessionId, 'logout');
-    await this.audit.record({ type: 'logout', userId: user.userId, details: { sessionId: user.sessionId } });
   }
 
   async me(user: AuthUser): Promise<MeResponseDto> {
@@ -207,7 +251,8 @@ export class AuthService {
         { type: 'refresh.reuse_detected', userId: session?.userId ?? null, details: { sessionId: row.sessionId } },
         manager,
       );
-      return { ok: false };
+      const owner = session ? await this.users.findActiveById(session.userId, manager) : null;
+      return { ok: false, reuse: { email: owner?.email } };
     }
     await this.refreshTokens.markUsed(row.id, now, manager);
     const session = await this.liveSession(row.sessionId, manager);
@@ -251,10 +296,13 @@ export class AuthService {
   private async openSession(
     user: UserEntity,
     assurance: { aal: Aal; amr: string[]; scope: Scope },
-    client: ClientContext,
     manager: EntityManager,
   ): Promise<LoginResponseDto> {
-    const session = await this.sessions.start({ userId: user.id, ...assurance, ...client }, manager);
+    const client = currentClient();
+    const session = await this.sessions.start(
+      { userId: user.id, ...assurance, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null },
+      manager,
+    );
     const refreshToken = this.tokens.newRefreshToken();
     await this.refreshTokens.insertToken(
       {

@@ -7,6 +7,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { SessionService } from '../session/session.service';
 import { AuditService } from '../audit/audit.service';
+import { SecurityNotifications } from '../mail/security-notifications';
 import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
@@ -24,6 +25,7 @@ export class PasswordService {
     private readonly lockout: AccountLockout,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
+    private readonly notifications: SecurityNotifications,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -35,7 +37,7 @@ export class PasswordService {
     if (!user) throw new AuthException(AuthError.InvalidCredentials, 'Account no longer exists');
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
       await this.lockout.fail(
-        user.id,
+        user,
         this.clock.now(),
         new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong'),
         'wrong_current_password',
@@ -65,9 +67,10 @@ export class PasswordService {
       const now = this.clock.now();
       await this.users.replacePassword(user.id, newHash, now, manager);
       await this.history.remember(user.id, user.passwordHash, now, security.passwordHistoryCount, manager);
-      await this.sessions.revokeAllForUser(user.id, 'password_changed', caller.sessionId, manager);
+      await this.sessions.revokeAllForUser(user.id, 'password_changed', { keepId: caller.sessionId, manager });
       await this.sessions.promoteToFull(caller.sessionId, manager);
       await this.audit.record({ type: 'password.changed', userId: user.id }, manager);
     });
+    this.notifications.passwordChanged(user.email);
   }
 }

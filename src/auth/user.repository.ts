@@ -7,6 +7,8 @@ const UNIQUE_VIOLATION = '23505';
 
 export interface FailureOutcome {
   lockedUntil: Date | null;
+  /** This attempt is the one that locked the account (not one racing in after it). */
+  lockedNow: boolean;
 }
 
 @Injectable()
@@ -17,18 +19,17 @@ export class UserRepository {
     return this.dataSource.getRepository(UserEntity);
   }
 
-  /** Inserts a user; null when the email is taken (case-insensitively). */
-  async createUser(
+  /** Inserts a user; fails with an error `isEmailTaken` recognizes when the email is taken (case-insensitively). */
+  createUser(
     user: Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>,
-  ): Promise<UserEntity | null> {
-    try {
-      return await this.repo.save(this.repo.create({ ...user, roles: ['user'] }));
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
-        return null;
-      }
-      throw error;
-    }
+    manager: EntityManager,
+  ): Promise<UserEntity> {
+    const repo = manager.getRepository(UserEntity);
+    return repo.save(repo.create({ ...user, roles: ['user'] }));
+  }
+
+  static isEmailTaken(error: unknown): boolean {
+    return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
   }
 
   findActiveByEmail(email: string): Promise<UserEntity | null> {
@@ -50,23 +51,27 @@ export class UserRepository {
    * Counts a failed attempt under a row lock: a lock that has lapsed starts the count again, and the
    * attempt that reaches `maxAttempts` locks the account until `now + lockMs`.
    */
-  recordFailedAttempt(userId: string, now: Date, maxAttempts: number, lockMs: number): Promise<FailureOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query<{ failed_login_attempts: number; locked_until: Date | null }[]>(
-        `SELECT failed_login_attempts, locked_until FROM users WHERE id = $1 FOR UPDATE`,
-        [userId],
-      );
-      if (row.locked_until && row.locked_until > now) return { lockedUntil: row.locked_until };
-      const lapsed = row.locked_until !== null;
-      const attempts = (lapsed ? 0 : row.failed_login_attempts) + 1;
-      const lockedUntil = attempts >= maxAttempts ? new Date(now.getTime() + lockMs) : null;
-      await manager.query(`UPDATE users SET failed_login_attempts = $2, locked_until = $3 WHERE id = $1`, [
-        userId,
-        lockedUntil ? 0 : attempts,
-        lockedUntil,
-      ]);
-      return { lockedUntil };
-    });
+  async recordFailedAttempt(
+    userId: string,
+    now: Date,
+    maxAttempts: number,
+    lockMs: number,
+    manager: EntityManager,
+  ): Promise<FailureOutcome> {
+    const [row] = await manager.query<{ failed_login_attempts: number; locked_until: Date | null }[]>(
+      `SELECT failed_login_attempts, locked_until FROM users WHERE id = $1 FOR UPDATE`,
+      [userId],
+    );
+    if (row.locked_until && row.locked_until > now) return { lockedUntil: row.locked_until, lockedNow: false };
+    const lapsed = row.locked_until !== null;
+    const attempts = (lapsed ? 0 : row.failed_login_attempts) + 1;
+    const lockedUntil = attempts >= maxAttempts ? new Date(now.getTime() + lockMs) : null;
+    await manager.query(`UPDATE users SET failed_login_attempts = $2, locked_until = $3 WHERE id = $1`, [
+      userId,
+      lockedUntil ? 0 : attempts,
+      lockedUntil,
+    ]);
+    return { lockedUntil, lockedNow: lockedUntil !== null };
   }
 
   async replacePassword(userId: string, passwordHash: string, now: Date, manager: EntityManager): Promise<void> {

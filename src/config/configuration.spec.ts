@@ -5,6 +5,7 @@ import { ConfigValidationError, loadConfig } from './configuration';
 import { readDatabaseConfig } from './database.config';
 import { EnvReader } from './env-reader';
 import { readJwtConfig } from './jwt.config';
+import { readMailConfig } from './mail.config';
 import { readMfaConfig } from './mfa.config';
 import { readOpsConfig } from './ops.config';
 import { readSecurityConfig } from './security.config';
@@ -18,6 +19,7 @@ describe('configuration', () => {
     readDatabaseConfig(env);
     readJwtConfig(env, app);
     readMfaConfig(env, app);
+    readMailConfig(env, app);
     readSecurityConfig(env, app);
     readOpsConfig(env);
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');

@@ -3,6 +3,7 @@ import { AppConfig, readAppConfig } from './app.config';
 import { DatabaseConfig, readDatabaseConfig } from './database.config';
 import { EnvReader, RawEnv } from './env-reader';
 import { JwtConfig, readJwtConfig } from './jwt.config';
+import { MailConfig, readMailConfig } from './mail.config';
 import { MfaConfig, readMfaConfig } from './mfa.config';
 import { OpsConfig, readOpsConfig } from './ops.config';
 import { readSecurityConfig, SecurityConfig } from './security.config';
@@ -12,6 +13,7 @@ export interface Config {
   database: DatabaseConfig;
   jwt: JwtConfig;
   mfa: MfaConfig;
+  mail: MailConfig;
   security: SecurityConfig;
   ops: OpsConfig;
 }
@@ -36,6 +38,7 @@ export function loadConfig(raw: RawEnv): Config {
     database,
     jwt: readJwtConfig(env, app),
     mfa: readMfaConfig(env, app),
+    mail: readMailConfig(env, app),
     security: readSecurityConfig(env, app),
     ops: readOpsConfig(env),
   };

@@ -16,8 +16,6 @@ export interface OpsConfig {
   redisUrl: string | undefined;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
-  smtpUrl: string | undefined;
-  mailFrom: string;
   auditRetentionDays: number;
   cleanupCron: string;
   featurePasswordlessAuth: boolean;
@@ -28,8 +26,6 @@ export function readOpsConfig(env: EnvReader): OpsConfig {
   return {
     redisUrl: env.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'twofold:'),
-    smtpUrl: env.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
-    mailFrom: env.string('MAIL_FROM', 'Twofold <no-reply@localhost>'),
     auditRetentionDays: env.int('AUDIT_RETENTION_DAYS', 2555, 1, 36_500),
     cleanupCron: env.string('CLEANUP_CRON', '0 * * * *'),
     featurePasswordlessAuth: env.bool('FEATURE_PASSWORDLESS_AUTH', false),

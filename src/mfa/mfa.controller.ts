@@ -103,8 +103,8 @@ export class MfaController {
   @AllowScope('mfa_enrollment')
   @Post('skip')
   @HttpCode(HttpStatus.NO_CONTENT)
-  skip(@CurrentUser() user: AuthUser): void {
-    this.mfa.skip(user);
+  async skip(@CurrentUser() user: AuthUser): Promise<void> {
+    await this.mfa.skip(user);
   }
 
   /** Whether two-factor authentication is on, since when, and how many backup codes are left. */

@@ -11,6 +11,8 @@ export enum MfaError {
   NotEnabled = 'mfa_not_enabled',
   WrongPassword = 'wrong_password',
   EnrollmentRequired = 'mfa_enrollment_required',
+  ReasonRequired = 'reason_required',
+  UserNotFound = 'user_not_found',
 }
 
 export class MfaException extends DomainException<MfaError> {}
@@ -21,7 +23,10 @@ export function mfaErrorStatus(code: MfaError): HttpStatus {
     case MfaError.NotPending:
       return HttpStatus.CONFLICT;
     case MfaError.InvalidCode:
+    case MfaError.ReasonRequired:
       return HttpStatus.BAD_REQUEST;
+    case MfaError.UserNotFound:
+      return HttpStatus.NOT_FOUND;
     case MfaError.ReauthenticationRequired:
     case MfaError.WrongPassword:
     case MfaError.EnrollmentRequired:

@@ -1,3 +1,5 @@
+import { MailModule } from '../mail/mail.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
@@ -12,7 +14,7 @@ import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
 
 @Module({
-  imports: [SessionModule, PasswordHashingModule, AuditModule],
+  imports: [SessionModule, PasswordHashingModule, AuditModule, MailModule, MetricsModule],
   controllers: [MfaController],
   providers: [
     MfaService,

@@ -17,8 +17,12 @@ export interface MfaState {
 export class MfaRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async findState(userId: string): Promise<MfaState | null> {
-    const [row] = await this.dataSource.query<
+  private q(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  async findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
+    const [row] = await this.q(manager).query<
       {
         email: string;
         password_hash: string;
@@ -58,18 +62,23 @@ export class MfaRepository {
    * enabling code can't sign anyone in), and replaces the backup codes. False when the pending secret
    * changed meanwhile or 2FA is already on.
    */
-  enable(userId: string, pendingEncrypted: string, step: number, now: Date, codeHashes: string[]): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const result: unknown = await manager.query(
-        `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
-                mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
-          WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
-        [userId, pendingEncrypted, now, step],
-      );
-      if (affectedRows(result) === 0) return false;
-      await this.insertBackupCodes(manager, userId, codeHashes, now);
-      return true;
-    });
+  async enable(
+    userId: string,
+    pendingEncrypted: string,
+    step: number,
+    now: Date,
+    codeHashes: string[],
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
+              mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
+        WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
+      [userId, pendingEncrypted, now, step],
+    );
+    if (affectedRows(result) === 0) return false;
+    await this.insertBackupCodes(manager, userId, codeHashes, now);
+    return true;
   }
 
   private async insertBackupCodes(manager: EntityManager, userId: string, hashes: string[], now: Date): Promise<void> {
@@ -84,8 +93,8 @@ export class MfaRepository {
   }
 
   /** Records the step as used; false when it (or a later one) was used already: a replay. */
-  async claimTotpStep(userId: string, step: number): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
+  async claimTotpStep(userId: string, step: number, manager?: EntityManager): Promise<boolean> {
+    const result: unknown = await this.q(manager).query(
       `UPDATE users SET mfa_last_used_step = $2
         WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)`,
       [userId, step],
@@ -94,29 +103,35 @@ export class MfaRepository {
   }
 
   /** Marks an unused backup code used; false when there is none with this hash. One winner under races. */
-  async claimBackupCode(userId: string, codeHash: string, now: Date): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
+  async claimBackupCode(userId: string, codeHash: string, now: Date, manager?: EntityManager): Promise<boolean> {
+    const result: unknown = await this.q(manager).query(
       `UPDATE mfa_backup_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
       [userId, codeHash, now],
     );
     return affectedRows(result) > 0;
   }
 
-  /** Turns 2FA off: secrets, the replay marker and every backup code go. */
-  disable(userId: string): Promise<void> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
-                mfa_enabled_at = NULL, mfa_last_used_step = NULL WHERE id = $1`,
-        [userId],
-      );
-      await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
-    });
+  /** Turns 2FA off: secrets, the replay marker and every backup code go. False when it was off already. */
+  async disable(userId: string, manager: EntityManager): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
+              mfa_enabled_at = NULL, mfa_last_used_step = NULL WHERE id = $1 AND mfa_enabled`,
+      [userId],
+    );
+    await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+    return affectedRows(result) > 0;
   }
 
   /** The old set dies with the new one. */
-  replaceBackupCodes(userId: string, codeHashes: string[], now: Date): Promise<void> {
-    return this.dataSource.transaction((manager) => this.insertBackupCodes(manager, userId, codeHashes, now));
+  replaceBackupCodes(userId: string, codeHashes: string[], now: Date, manager: EntityManager): Promise<void> {
+    return this.insertBackupCodes(manager, userId, codeHashes, now);
+  }
+
+  async countEnabledUsers(): Promise<number> {
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM users WHERE mfa_enabled AND deleted_at IS NULL`,
+    );
+    return count;
   }
 
   /** A batch of users whose TOTP secrets are not (all) written under `keyId`. */
@@ -148,8 +163,8 @@ export class MfaRepository {
     return affectedRows(result) > 0;
   }
 
-  async countUnusedBackupCodes(userId: string): Promise<number> {
-    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+  async countUnusedBackupCodes(userId: string, manager?: EntityManager): Promise<number> {
+    const [{ count }] = await this.q(manager).query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,
       [userId],
     );

@@ -1,11 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { toDataURL } from 'qrcode';
+import { DataSource } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../auth/password-hasher.service';
+import { SecurityNotifications } from '../mail/security-notifications';
+import { AuthMetrics } from '../metrics/auth-metrics';
 import { SessionService } from '../session/session.service';
 import { BackupCodes } from './backup-codes';
 import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
@@ -19,24 +23,42 @@ import { Totp } from './totp';
 /** The `amr` value a second factor adds to the session. */
 export type SecondFactor = 'otp' | 'backup_code';
 
+/** What a code was checked for: named in the audit trail beside failures and replays. */
+export type CodePurpose = 'login' | 'disable' | 'regenerate' | 'account_deletion';
+
+export interface SecondFactorCheck {
+  /** Which kind of code it looked like: six digits are a TOTP code, anything else a backup code. */
+  method: SecondFactor;
+  ok: boolean;
+}
+
 /** Setting up 2FA needs a sign-in this recent: a stolen, long-lived session can't bind its own authenticator. */
 export const RECENT_SIGN_IN_MS = 10 * 60_000;
 
+export const MAX_REASON_LENGTH = 500;
+
 @Injectable()
-export class MfaService {
+export class MfaService implements OnModuleInit {
   constructor(
     private readonly mfa: MfaRepository,
     private readonly cipher: SecretCipher,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
+    private readonly notifications: SecurityNotifications,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics.countMfaEnabledUsersWith(() => this.mfa.countEnabledUsers());
+  }
 
   async setup(user: AuthUser): Promise<MfaSetupResponseDto> {
     await this.requireRecentSignIn(user);
-    const state = await this.stateOf(user);
+    const state = await this.stateOf(user.userId);
     if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
     const secret = Totp.generateSecret();
     if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret)))) {
@@ -49,82 +71,134 @@ export class MfaService {
 
   async verify(user: AuthUser, code: string): Promise<MfaEnabledResponseDto> {
     await this.requireRecentSignIn(user);
-    const state = await this.stateOf(user);
+    const state = await this.stateOf(user.userId);
     if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
     if (!state.pendingSecretEncrypted) {
       throw new MfaException(MfaError.NotPending, 'Start with POST /2fa/setup');
     }
     const now = this.clock.now();
     const step = Totp.matchingStep(this.cipher.decrypt(state.pendingSecretEncrypted), code, now);
-    if (step === undefined) throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
+    if (step === undefined) {
+      this.metrics.totpVerifications.inc({ result: 'failure' });
+      await this.audit.record({
+        type: 'mfa.code_failed',
+        userId: user.userId,
+        details: { method: 'totp', purpose: 'setup' },
+      });
+      throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
+    }
+    this.metrics.totpVerifications.inc({ result: 'success' });
     const backupCodes = BackupCodes.generate();
     const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
-    if (!(await this.mfa.enable(user.userId, state.pendingSecretEncrypted, step, now, hashes))) {
-      throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
-    }
-    // A session confined to enrolling is done with it: its next refresh brings a full token.
-    if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId);
-    await this.audit.record({ type: 'mfa.enabled', userId: user.userId });
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.mfa.enable(user.userId, state.pendingSecretEncrypted as string, step, now, hashes, manager))) {
+        throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
+      }
+      // A session confined to enrolling is done with it: its next refresh brings a full token.
+      if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId, manager);
+      await this.audit.record({ type: 'mfa.enabled', userId: user.userId }, manager);
+    });
+    this.notifications.mfaEnabled(state.email);
     return { enabled: true, backupCodes };
   }
 
   /**
    * Checks a second factor for a user with 2FA on and uses it up: a TOTP code (its step can't be used
-   * again) or a backup code (single use). Answers the method, or undefined for a wrong or replayed code.
+   * again) or a backup code (single use). Failures and replays are audited and counted here; the
+   * caller decides what they cost (the login step counts them towards lockout).
    */
-  async consumeSecondFactor(userId: string, code: string): Promise<SecondFactor | undefined> {
+  async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
     const state = await this.mfa.findState(userId);
-    if (!state?.enabled || !state.secretEncrypted) return undefined;
+    const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
+    if (!state?.enabled || !state.secretEncrypted) return { method, ok: false };
     const now = this.clock.now();
-    if (Totp.isWellFormed(code)) {
+    if (method === 'otp') {
       const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted), code, now);
-      return step !== undefined && (await this.mfa.claimTotpStep(userId, step)) ? 'otp' : undefined;
+      const claimed = step !== undefined && (await this.mfa.claimTotpStep(userId, step));
+      const result = claimed ? 'success' : step === undefined ? 'failure' : 'replayed';
+      this.metrics.totpVerifications.inc({ result });
+      if (result === 'replayed') {
+        await this.audit.record({ type: 'mfa.code_replayed', userId, details: { method: 'totp', purpose } });
+      } else if (result === 'failure') {
+        await this.audit.record({ type: 'mfa.code_failed', userId, details: { method: 'totp', purpose } });
+      }
+      return { method, ok: claimed };
     }
     const normalized = BackupCodes.normalize(code);
-    if (!normalized) return undefined;
-    if (!(await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now))) return undefined;
-    const remaining = await this.mfa.countUnusedBackupCodes(userId);
-    await this.audit.record({ type: 'mfa.backup_code_used', userId, details: { remaining } });
-    return 'backup_code';
+    const remaining = await this.dataSource.transaction(async (manager) => {
+      if (
+        !normalized ||
+        !(await this.mfa.claimBackupCode(userId, BackupCodes.hash(userId, normalized), now, manager))
+      ) {
+        return undefined;
+      }
+      const left = await this.mfa.countUnusedBackupCodes(userId, manager);
+      await this.audit.record({ type: 'mfa.backup_code_used', userId, details: { remaining: left, purpose } }, manager);
+      return left;
+    });
+    if (remaining === undefined) {
+      await this.audit.record({ type: 'mfa.code_failed', userId, details: { method: 'backup_code', purpose } });
+      return { method, ok: false };
+    }
+    this.metrics.backupCodesUsed.inc();
+    this.notifications.backupCodeUsed(state.email, remaining);
+    return { method, ok: true };
   }
 
   /** Needs the password and a current code or backup code; ends the user's other sessions. */
   async disable(user: AuthUser, password: string, code: string): Promise<void> {
-    const state = await this.stateOf(user);
+    const state = await this.stateOf(user.userId);
     if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
     if (!(await this.hasher.verify(password, state.passwordHash))) {
       throw new MfaException(MfaError.WrongPassword, 'The password is wrong');
     }
-    if (!(await this.consumeSecondFactor(user.userId, code))) {
+    if (!(await this.consumeSecondFactor(user.userId, code, 'disable')).ok) {
       throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
     }
-    await this.mfa.disable(user.userId);
-    const endedSessions = await this.sessions.revokeAllForUser(user.userId, 'mfa_disabled', user.sessionId);
-    await this.audit.record({ type: 'mfa.disabled', userId: user.userId, details: { by: 'user', endedSessions } });
+    await this.turnOff(user.userId, { by: 'user', actorId: user.userId, keepSessionId: user.sessionId });
+    this.notifications.mfaDisabled(state.email, false);
+  }
+
+  /**
+   * Turns 2FA off for a user who lost their authenticator, on behalf of an admin (or the CLI): no proof
+   * from the user, but a reason, recorded with the actor. Every session of the user ends.
+   */
+  async disableFor(userId: string, actorId: string, reason: string): Promise<void> {
+    const why = reason.trim();
+    if (why.length === 0 || why.length > MAX_REASON_LENGTH) {
+      throw new MfaException(MfaError.ReasonRequired, `Give a reason of 1 to ${MAX_REASON_LENGTH} characters`);
+    }
+    const state = await this.mfa.findState(userId);
+    if (!state) throw new MfaException(MfaError.UserNotFound, 'User not found');
+    if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off for this user');
+    await this.turnOff(userId, { by: 'admin', actorId, reason: why });
+    this.notifications.mfaDisabled(state.email, true);
   }
 
   /** A current TOTP code replaces the backup codes; the old set stops working at once. */
   async regenerateBackupCodes(user: AuthUser, code: string): Promise<string[]> {
-    const state = await this.stateOf(user);
+    const state = await this.stateOf(user.userId);
     if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
-    if ((await this.consumeSecondFactor(user.userId, code)) !== 'otp') {
+    const check = await this.consumeSecondFactor(user.userId, code, 'regenerate');
+    if (!check.ok || check.method !== 'otp') {
       throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
     }
     const backupCodes = BackupCodes.generate();
-    await this.mfa.replaceBackupCodes(
-      user.userId,
-      backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string)),
-      this.clock.now(),
-    );
-    await this.audit.record({ type: 'mfa.backup_codes_regenerated', userId: user.userId });
+    const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
+    await this.dataSource.transaction(async (manager) => {
+      await this.mfa.replaceBackupCodes(user.userId, hashes, this.clock.now(), manager);
+      await this.audit.record({ type: 'mfa.backup_codes_regenerated', userId: user.userId }, manager);
+    });
+    this.notifications.backupCodesRegenerated(state.email);
     return backupCodes;
   }
 
   /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`. */
-  skip(user: AuthUser): void {
+  async skip(user: AuthUser): Promise<void> {
     if (this.config.get('mfa.enrollment', { infer: true }) === 'required' || user.scope === 'mfa_enrollment') {
       throw new MfaException(MfaError.EnrollmentRequired, 'Two-factor authentication is required for this account');
     }
+    await this.audit.record({ type: 'mfa.enrollment_skipped', userId: user.userId });
   }
 
   /**
@@ -150,7 +224,7 @@ export class MfaService {
   }
 
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {
-    const state = await this.stateOf(user);
+    const state = await this.stateOf(user.userId);
     return {
       enabled: state.enabled,
       enabledAt: state.enabledAt,
@@ -158,8 +232,33 @@ export class MfaService {
     };
   }
 
-  private async stateOf(user: AuthUser): Promise<MfaState> {
-    const state = await this.mfa.findState(user.userId);
+  private async turnOff(
+    userId: string,
+    how: { by: 'user' | 'admin'; actorId: string; keepSessionId?: string; reason?: string },
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.mfa.disable(userId, manager))) {
+        throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
+      }
+      const endedSessions = await this.sessions.revokeAllForUser(userId, 'mfa_disabled', {
+        keepId: how.keepSessionId,
+        actorId: how.actorId,
+        manager,
+      });
+      await this.audit.record(
+        {
+          type: 'mfa.disabled',
+          userId,
+          actorId: how.actorId,
+          details: { by: how.by, endedSessions, ...(how.reason ? { reason: how.reason } : {}) },
+        },
+        manager,
+      );
+    });
+  }
+
+  private async stateOf(userId: string): Promise<MfaState> {
+    const state = await this.mfa.findState(userId);
     if (!state) throw new MfaException(MfaError.ReauthenticationRequired, 'Account no longer exists');
     return state;
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
+import { AuthMetrics } from '../metrics/auth-metrics';
 
 /** Arbitrary but fixed: the advisory lock every replica's cleanup competes for. */
 const CLEANUP_LOCK_KEY = 0x7f0f_c1ea;
@@ -31,9 +32,28 @@ export class SessionCleanupService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
+  /** Runs the cleanup once, counted in auth_cleanup_* (runs by result, deleted rows by table, duration). */
   async run(): Promise<CleanupReport> {
+    const endTimer = this.metrics.cleanupDuration.startTimer();
+    try {
+      const report = await this.cleanUp();
+      this.metrics.cleanupRuns.inc({ result: report.ran ? 'success' : 'skipped' });
+      this.metrics.cleanupDeletedRows.inc({ table: 'sessions' }, report.sessions);
+      this.metrics.cleanupDeletedRows.inc({ table: 'refresh_tokens' }, report.refreshTokens);
+      this.metrics.cleanupDeletedRows.inc({ table: 'audit_events' }, report.auditEvents);
+      return report;
+    } catch (error) {
+      this.metrics.cleanupRuns.inc({ result: 'failure' });
+      throw error;
+    } finally {
+      endTimer();
+    }
+  }
+
+  private async cleanUp(): Promise<CleanupReport> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {

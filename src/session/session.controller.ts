@@ -59,6 +59,6 @@ export class SessionController {
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
   async revokeOthers(@CurrentUser() user: AuthUser): Promise<void> {
-    await this.sessions.revokeAllForUser(user.userId, 'user_revoked', user.sessionId);
+    await this.sessions.revokeAllForUser(user.userId, 'user_revoked', { keepId: user.sessionId });
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '../metrics/metrics.module';
 import { AuditModule } from '../audit/audit.module';
 import { SessionEntity } from './session.entity';
 import { SessionController } from './session.controller';
@@ -11,7 +12,7 @@ import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([SessionEntity]), AuditModule, MetricsModule],
   controllers: [SessionController],
   providers: [
     SessionRepository,

@@ -1,4 +1,4 @@
-import { affectedRows } from '../database/affected-rows';
+import { returnedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -24,22 +24,30 @@ export class SessionRepository {
   }
 
   /**
-   * Creates a session and ends the oldest active ones beyond `maxActive`. The user's row is locked first,
-   * so parallel logins of one user are serialized and never leave more than `maxActive` sessions.
+   * Creates a session and ends the oldest active ones beyond `maxActive` (never the new one, even when
+   * others started in the same millisecond). The user's row is locked first, so parallel logins of one
+   * user are serialized and never leave more than `maxActive` sessions.
    */
-  async createEvictingOldest(session: NewSession, maxActive: number, manager: EntityManager): Promise<SessionEntity> {
+  async createEvictingOldest(
+    session: NewSession,
+    maxActive: number,
+    manager: EntityManager,
+  ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
     await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [session.userId]);
     const created = await this.repo(manager).save(this.repo(manager).create(session));
-    await manager.query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
-        WHERE id IN (
-          SELECT id FROM sessions
-           WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
-           ORDER BY created_at DESC, id DESC
-          OFFSET $3)`,
-      [session.userId, session.createdAt, maxActive],
+    const evicted = returnedRows<{ id: string }>(
+      await manager.query(
+        `UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
+          WHERE id IN (
+            SELECT id FROM sessions
+             WHERE user_id = $1 AND id <> $4 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+             ORDER BY created_at DESC, id DESC
+            OFFSET $3)
+          RETURNING id`,
+        [session.userId, session.createdAt, maxActive - 1, created.id],
+      ),
     );
-    return created;
+    return { created, evictedIds: evicted.map((row) => row.id) };
   }
 
   findForCheck(id: string): Promise<SessionCheck | null> {
@@ -75,28 +83,30 @@ export class SessionRepository {
     );
   }
 
-  async revoke(id: string, reason: RevokeReason, now: Date, manager?: EntityManager): Promise<boolean> {
+  /** Ends the session if it is still active; answers its user's id then, undefined otherwise. */
+  async revoke(id: string, reason: RevokeReason, now: Date, manager?: EntityManager): Promise<string | undefined> {
     const result: unknown = await (manager ?? this.dataSource.manager).query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`,
       [id, now, reason],
     );
-    return affectedRows(result) > 0;
+    return returnedRows<{ user_id: string }>(result)[0]?.user_id;
   }
 
-  /** Revokes the user's active sessions (all but `keepId` when given); returns how many ended. */
+  /** Revokes the user's active sessions (all but `keepId` when given); returns the ids that ended. */
   async revokeAllForUser(
     userId: string,
     reason: RevokeReason,
     now: Date,
     keepId?: string,
     manager?: EntityManager,
-  ): Promise<number> {
+  ): Promise<string[]> {
     const result: unknown = await (manager ?? this.dataSource.manager).query(
       `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
-        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)
+        RETURNING id`,
       [userId, now, reason, keepId ?? null],
     );
-    return affectedRows(result);
+    return returnedRows<{ id: string }>(result).map((row) => row.id);
   }
 
   async setScope(id: string, scope: SessionEntity['scope'], manager?: EntityManager): Promise<void> {

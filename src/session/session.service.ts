@@ -4,6 +4,8 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Aal, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
+import { AuditService } from '../audit/audit.service';
+import { AuthMetrics } from '../metrics/auth-metrics';
 import { RevokeReason, SessionEntity } from './session.entity';
 import { SessionError, SessionException } from './session.exception';
 import { SessionRepository } from './session.repository';
@@ -15,6 +17,14 @@ export interface StartSession {
   scope: Scope;
   ip: string | null;
   userAgent: string | null;
+}
+
+export interface RevokeAllOptions {
+  /** The session to keep (the caller's own). */
+  keepId?: string;
+  /** Who ended them, when not the user themself (an admin's id, `cli`). */
+  actorId?: string;
+  manager?: EntityManager;
 }
 
 export interface SessionTimes {
@@ -38,6 +48,8 @@ export class SessionService {
 
   constructor(
     private readonly sessions: SessionRepository,
+    private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
     private readonly clock: Clock,
     config: ConfigService<Config, true>,
   ) {
@@ -48,9 +60,10 @@ export class SessionService {
     this.touchEveryMs = Math.min(MINUTE, this.idleMs / 20);
   }
 
-  start(input: StartSession, manager: EntityManager): Promise<SessionEntity> {
+  /** Starts a session, ending the user's oldest ones beyond MAX_CONCURRENT_SESSIONS. */
+  async start(input: StartSession, manager: EntityManager): Promise<SessionEntity> {
     const now = this.clock.now();
-    return this.sessions.createEvictingOldest(
+    const { created, evictedIds } = await this.sessions.createEvictingOldest(
       {
         ...input,
         ip: input.ip?.slice(0, 64) ?? null,
@@ -63,6 +76,19 @@ export class SessionService {
       this.maxConcurrent,
       manager,
     );
+    this.metrics.sessionsCreated.inc();
+    if (evictedIds.length > 0) {
+      this.metrics.sessionsRevoked.inc({ reason: 'evicted' }, evictedIds.length);
+      await this.audit.record(
+        {
+          type: 'session.evicted',
+          userId: input.userId,
+          details: { sessionIds: evictedIds, newSessionId: created.id },
+        },
+        manager,
+      );
+    }
+    return created;
   }
 
   /**
@@ -129,15 +155,42 @@ export class SessionService {
     if (!session || session.userId !== userId || session.revokedAt) {
       throw new SessionException(SessionError.NotFound, 'Session not found');
     }
-    await this.sessions.revoke(sessionId, 'user_revoked', this.clock.now());
+    await this.revoke(sessionId, 'user_revoked');
   }
 
+  /** Ends one session and audits it (a `logout` event for a logout); false when it had ended already. */
   async revoke(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<boolean> {
-    return this.sessions.revoke(sessionId, reason, this.clock.now(), manager);
+    const userId = await this.sessions.revoke(sessionId, reason, this.clock.now(), manager);
+    if (!userId) return false;
+    this.metrics.sessionsRevoked.inc({ reason });
+    await this.audit.record(
+      {
+        type: reason === 'logout' ? 'logout' : 'session.revoked',
+        userId,
+        details: { reason, sessionIds: [sessionId] },
+      },
+      manager,
+    );
+    return true;
   }
 
-  revokeAllForUser(userId: string, reason: RevokeReason, keepId?: string, manager?: EntityManager): Promise<number> {
-    return this.sessions.revokeAllForUser(userId, reason, this.clock.now(), keepId, manager);
+  /** Ends the user's active sessions (but `keepId`) and audits it; answers how many ended. */
+  async revokeAllForUser(userId: string, reason: RevokeReason, options: RevokeAllOptions = {}): Promise<number> {
+    const ended = await this.sessions.revokeAllForUser(
+      userId,
+      reason,
+      this.clock.now(),
+      options.keepId,
+      options.manager,
+    );
+    if (ended.length > 0) {
+      this.metrics.sessionsRevoked.inc({ reason }, ended.length);
+      await this.audit.record(
+        { type: 'session.revoked', userId, actorId: options.actorId, details: { reason, sessionIds: ended } },
+        options.manager,
+      );
+    }
+    return ended.length;
   }
 
   /** After a required password change the session may do everything again (from its next token on). */

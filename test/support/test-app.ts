@@ -36,6 +36,8 @@ export interface TestApp {
   database: TestDatabase;
   dataSource: DataSource;
   baseUrl: string;
+  /** The instance's DATA_DIR (development outbox, secrets). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     database,
     baseUrl,
+    dataDir,
     http: new HttpClient(baseUrl),
     dataSource: app.get(DataSource),
     close: async () => {

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../common/clock/clock';
+import { currentClient } from '../common/http/request-context';
+import { Config } from '../config/configuration';
+import { MailService } from './mail.service';
+import { Notice, renderNotice } from './templates';
+
+/** Tells users about security-relevant changes to their account. Fire and forget: never throws. */
+@Injectable()
+export class SecurityNotifications {
+  private readonly publicUrl: string;
+
+  constructor(
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    config: ConfigService<Config, true>,
+  ) {
+    this.publicUrl = config.get('app.publicUrl', { infer: true });
+  }
+
+  accountLocked(to: string, lockedUntil: Date): void {
+    this.notify(to, {
+      template: 'account_locked',
+      subject: 'Your account was locked after too many failed sign-in attempts',
+      lines: [
+        'We locked your account because of repeated failed attempts to sign in with a wrong password or code.',
+        `It unlocks by itself at ${lockedUntil.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
+      ],
+    });
+  }
+
+  mfaEnabled(to: string): void {
+    this.notify(to, {
+      template: 'mfa_enabled',
+      subject: 'Two-factor authentication was turned on for your account',
+      lines: [
+        'Signing in now needs a code from your authenticator app as well as your password.',
+        'Keep your backup codes somewhere safe: they are how you get in if you lose your phone.',
+      ],
+    });
+  }
+
+  mfaDisabled(to: string, byAdmin: boolean): void {
+    this.notify(to, {
+      template: 'mfa_disabled',
+      subject: byAdmin
+        ? 'An administrator turned off two-factor authentication for your account'
+        : 'Two-factor authentication was turned off for your account',
+      lines: [
+        byAdmin
+          ? 'An administrator turned off two-factor authentication on your account, usually because you asked for help after losing your authenticator.'
+          : 'Two-factor authentication was turned off on your account.',
+        'Signing in now needs only your password, and all your sessions were ended. Turn it back on as soon as you can.',
+      ],
+    });
+  }
+
+  backupCodeUsed(to: string, remaining: number): void {
+    this.notify(to, {
+      template: 'backup_code_used',
+      subject: 'A backup code was used on your account',
+      lines: [
+        'One of your backup codes was just used instead of an authenticator code.',
+        remaining === 0
+          ? 'You have no backup codes left: generate new ones now.'
+          : `You have ${remaining} backup code${remaining === 1 ? '' : 's'} left.`,
+      ],
+    });
+  }
+
+  backupCodesRegenerated(to: string): void {
+    this.notify(to, {
+      template: 'backup_codes_regenerated',
+      subject: 'New backup codes were generated for your account',
+      lines: ['A new set of backup codes was generated. The old codes no longer work.'],
+    });
+  }
+
+  refreshTokenReuse(to: string): void {
+    this.notify(to, {
+      template: 'refresh_token_reuse',
+      subject: 'We signed you out everywhere after a possible token theft',
+      lines: [
+        'A sign-in token of your account was used twice, which happens when a copy of it was stolen.',
+        'We ended that session to be safe; sign in again on your devices.',
+      ],
+    });
+  }
+
+  passwordChanged(to: string): void {
+    this.notify(to, {
+      template: 'password_changed',
+      subject: 'Your password was changed',
+      lines: ['The password of your account was changed, and your other sessions were ended.'],
+    });
+  }
+
+  private notify(to: string, notice: Notice): void {
+    this.mail.send(
+      renderNotice(notice, { to, at: this.clock.now(), client: currentClient(), publicUrl: this.publicUrl }),
+    );
+  }
+}

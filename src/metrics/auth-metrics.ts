@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from './metrics.service';
+
+export type FailedAttemptKind = 'password' | 'totp' | 'backup_code';
+
+/**
+ * The authentication counters of DESIGN's MetricsModule. Labels are small fixed sets: never a user id,
+ * an email or anything else a client chooses.
+ */
+@Injectable()
+export class AuthMetrics {
+  readonly logins: Counter<'result'>;
+  readonly failedAttempts: Counter<'kind'>;
+  readonly totpVerifications: Counter<'result'>;
+  readonly backupCodesUsed: Counter;
+  readonly sessionsCreated: Counter;
+  readonly sessionsRevoked: Counter<'reason'>;
+  readonly refreshes: Counter<'result'>;
+  readonly lockouts: Counter;
+  readonly cleanupRuns: Counter<'result'>;
+  readonly cleanupDeletedRows: Counter<'table'>;
+  readonly cleanupDuration: Histogram;
+  readonly mails: Counter<'result'>;
+  private mfaEnabledUsersSource?: () => Promise<number>;
+
+  constructor(metrics: MetricsService) {
+    const registers = [metrics.registry];
+    this.logins = new Counter({
+      name: 'auth_logins_total',
+      help: 'Password and 2FA login attempts by outcome',
+      labelNames: ['result'],
+      registers,
+    });
+    this.failedAttempts = new Counter({
+      name: 'auth_failed_attempts_total',
+      help: 'Failed credential checks by kind (they count towards lockout)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.totpVerifications = new Counter({
+      name: 'auth_totp_verify_total',
+      help: 'TOTP code checks by outcome (replayed: a code whose time step was used already)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.backupCodesUsed = new Counter({
+      name: 'auth_backup_codes_used_total',
+      help: 'Backup codes used up',
+      registers,
+    });
+    this.sessionsCreated = new Counter({ name: 'auth_sessions_created_total', help: 'Sessions started', registers });
+    this.sessionsRevoked = new Counter({
+      name: 'auth_sessions_revoked_total',
+      help: 'Sessions ended before their time, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.refreshes = new Counter({
+      name: 'auth_refresh_total',
+      help: 'Refresh-token rotations by outcome (reuse_detected: a rotated token came back, session revoked)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.lockouts = new Counter({
+      name: 'auth_account_lockouts_total',
+      help: 'Accounts locked after too many failures',
+      registers,
+    });
+    this.cleanupRuns = new Counter({
+      name: 'auth_cleanup_runs_total',
+      help: 'Cleanup job runs by outcome (skipped: another replica held the lock)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.cleanupDeletedRows = new Counter({
+      name: 'auth_cleanup_deleted_rows_total',
+      help: 'Rows deleted by the cleanup job, by table',
+      labelNames: ['table'],
+      registers,
+    });
+    this.cleanupDuration = new Histogram({
+      name: 'auth_cleanup_duration_seconds',
+      help: 'Cleanup job run time',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+    this.mails = new Counter({
+      name: 'auth_mail_deliveries_total',
+      help: 'Mail delivery attempts by outcome (failed: given up after every retry)',
+      labelNames: ['result'],
+      registers,
+    });
+    // Every known series starts at 0, so a rate or increase() sees the very first event of a process.
+    const known: [Counter<string>, string, readonly string[]][] = [
+      [this.logins, 'result', ['success', 'mfa_required', 'failure', 'locked']],
+      [this.failedAttempts, 'kind', ['password', 'totp', 'backup_code']],
+      [this.totpVerifications, 'result', ['success', 'failure', 'replayed']],
+      [this.refreshes, 'result', ['success', 'failure', 'reuse_detected']],
+      [this.cleanupRuns, 'result', ['success', 'skipped', 'failure']],
+      [this.mails, 'result', ['sent', 'retried', 'failed']],
+    ];
+    for (const [counter, label, values] of known) for (const value of values) counter.inc({ [label]: value }, 0);
+    const source = () => this.mfaEnabledUsersSource;
+    new Gauge({
+      name: 'auth_mfa_enabled_users',
+      help: 'Users with 2FA on, read from the database at scrape time (the same on every replica)',
+      registers,
+      async collect() {
+        const read = source();
+        if (read) this.set(await read());
+      },
+    });
+  }
+
+  /** The MfaModule tells the gauge how to count; metrics never reach into another module's tables. */
+  countMfaEnabledUsersWith(read: () => Promise<number>): void {
+    this.mfaEnabledUsersSource = read;
+  }
+}
