@@ -41,7 +41,7 @@ describe('deployment files', () => {
     const compose = parse(read('docker/docker-compose.yml')) as {
       services: Record<string, { environment?: Record<string, string>; healthcheck?: { test: string[] } }>;
     };
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mailpit', 'postgres', 'redis']);
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mailpit', 'postgres', 'prometheus', 'redis']);
     const app = compose.services.app;
     expect(app.healthcheck?.test.join(' ')).toContain('/health/ready');
     expect(paths).toContain('/health/ready');
@@ -51,5 +51,34 @@ describe('deployment files', () => {
     expect(env.SMTP_URL).toBe('smtp://mailpit:1025');
     expect(env.NODE_ENV).toBe('production');
     expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  it('has Prometheus scrape the metrics route and load the alerts, which name only metrics the app exports', async () => {
+    const compose = parse(read('docker/docker-compose.yml')) as { services: Record<string, { volumes?: string[] }> };
+    expect(compose.services.prometheus.volumes).toEqual(
+      expect.arrayContaining([
+        './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        './prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+      ]),
+    );
+    const prometheus = parse(read('docker/prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { metrics_path: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    const [scrape] = prometheus.scrape_configs;
+    expect(scrape.static_configs[0].targets).toEqual(['app:3000']);
+    expect(paths).toContain(scrape.metrics_path);
+
+    const exported = (await t.http.get(scrape.metrics_path)).text;
+    const alerts = parse(read('docker/prometheus/alerts.yml')) as { groups: { rules: { expr: string }[] }[] };
+    const used = new Set(
+      alerts.groups.flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bauth_[a-z_]+/g) ?? [])),
+    );
+    // Magic-link metrics come with the magic links (issue #6).
+    const pending = [...used].filter((name) => name.startsWith('auth_magiclink_'));
+    for (const name of [...used].filter((metric) => !pending.includes(metric))) {
+      expect(exported).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
   });
 });
