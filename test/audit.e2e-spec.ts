@@ -37,7 +37,7 @@ describe('audit trail', () => {
     expect(events.map((event: { type: string }) => event.type)).toEqual([
       'user.registered',
       'login.succeeded',
-      'logout',
+      'session.logout',
       'login.failed',
       'login.failed',
       'account.locked',

@@ -31,6 +31,7 @@ describe('security notifications over SMTP', () => {
     for (const secret of secrets) {
       expect(mail.raw).not.toContain(secret);
       expect(mail.text).not.toContain(secret);
+      expect(mail.html).not.toContain(secret);
     }
   }
 
@@ -52,7 +53,7 @@ describe('security notifications over SMTP', () => {
     expect(second.status).toBe(200);
     const used = await mailTo(user.email, /^A backup code was used/);
     expect(used.text).toContain('You have 9 backup codes left.');
-    expect(used.text).toContain('Device: MailTest/1.0');
+    expect(used.text).not.toContain('MailTest/1.0');
     expect(used.text).toContain('IP address: 127.0.0.1');
 
     const regenerated = await t.http.post(
@@ -113,6 +114,11 @@ describe('security notifications over SMTP', () => {
     );
     await mailTo(sentinel.email, /^Your password was changed$/);
     expect(sink.mails.filter((received) => received.to === user.email)).toHaveLength(1);
+    const [{ locks }] = await t.dataSource.query(
+      `SELECT count(*)::int AS locks FROM audit_events WHERE user_id = $1 AND type = 'account.locked'`,
+      [user.id],
+    );
+    expect(locks).toBe(1);
   });
 
   it('says when an administrator turned 2FA off', async () => {

@@ -244,13 +244,14 @@ export class AuthService {
         const session = await this.liveSession(row.sessionId, manager);
         return session ? this.reissue(session, successor, manager) : { ok: false };
       }
-      await this.sessions.revoke(row.sessionId, 'refresh_reuse', manager);
-      await this.refreshTokens.revokeAllForSession(row.sessionId, now, manager);
+      // Whoever holds the stolen copy may have other sessions by now: all of the user's sessions end.
       const session = await this.sessions.findById(row.sessionId, manager);
+      await this.refreshTokens.revokeAllForSession(row.sessionId, now, manager);
       await this.audit.record(
         { type: 'refresh.reuse_detected', userId: session?.userId ?? null, details: { sessionId: row.sessionId } },
         manager,
       );
+      if (session) await this.sessions.revokeAllForUser(session.userId, 'refresh_reuse', { manager });
       const owner = session ? await this.users.findActiveById(session.userId, manager) : null;
       return { ok: false, reuse: { email: owner?.email } };
     }

@@ -48,7 +48,9 @@ export class MailService implements OnApplicationShutdown {
       } catch (error) {
         const final = attempt >= this.attempts || this.stopping.signal.aborted;
         this.metrics.mails.inc({ result: final ? 'failed' : 'retried' });
-        const context = { template: mail.template, attempt, error: (error as Error).message };
+        // The server's message can quote the recipient: log only its codes.
+        const { code, responseCode } = error as { code?: string; responseCode?: number };
+        const context = { template: mail.template, attempt, code, responseCode };
         if (final) {
           this.logger.error(context, 'Mail could not be delivered; giving up');
           return;

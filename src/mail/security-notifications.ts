@@ -51,7 +51,9 @@ export class SecurityNotifications {
         byAdmin
           ? 'An administrator turned off two-factor authentication on your account, usually because you asked for help after losing your authenticator.'
           : 'Two-factor authentication was turned off on your account.',
-        'Signing in now needs only your password, and all your sessions were ended. Turn it back on as soon as you can.',
+        byAdmin
+          ? 'Signing in now needs only your password, and all your sessions were ended. Turn it back on as soon as you can.'
+          : 'Signing in now needs only your password, and your other sessions were ended. Turn it back on as soon as you can.',
       ],
     });
   }
@@ -83,7 +85,7 @@ export class SecurityNotifications {
       subject: 'We signed you out everywhere after a possible token theft',
       lines: [
         'A sign-in token of your account was used twice, which happens when a copy of it was stolen.',
-        'We ended that session to be safe; sign in again on your devices.',
+        'We ended all your sessions to be safe; sign in again on your devices.',
       ],
     });
   }

@@ -30,7 +30,6 @@ function escapeHtml(text: string): string {
 export function renderNotice(notice: Notice, context: NoticeContext): Mail {
   const details = [`When: ${context.at.toISOString().replace('T', ' ').slice(0, 19)} UTC`];
   if (context.client?.ip) details.push(`IP address: ${context.client.ip}`);
-  if (context.client?.userAgent) details.push(`Device: ${context.client.userAgent.slice(0, 200)}`);
   const paragraphs = [...notice.lines, details.join('\n'), NOT_YOU];
   const text = `${paragraphs.join('\n\n')}\n\n-- \nTwofold security notice for ${context.to} from ${context.publicUrl}\n`;
   const html = [

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { REVOKE_REASONS } from '../session/session.entity';
 import { MetricsService } from './metrics.service';
 
 export type FailedAttemptKind = 'password' | 'totp' | 'backup_code';
@@ -34,7 +35,7 @@ export class AuthMetrics {
     });
     this.failedAttempts = new Counter({
       name: 'auth_failed_attempts_total',
-      help: 'Failed credential checks by kind (they count towards lockout)',
+      help: 'Failed credential checks by kind: wrong passwords (unknown emails too) and wrong or replayed codes',
       labelNames: ['kind'],
       registers,
     });
@@ -99,6 +100,8 @@ export class AuthMetrics {
       [this.refreshes, 'result', ['success', 'failure', 'reuse_detected']],
       [this.cleanupRuns, 'result', ['success', 'skipped', 'failure']],
       [this.mails, 'result', ['sent', 'retried', 'failed']],
+      [this.sessionsRevoked, 'reason', REVOKE_REASONS],
+      [this.cleanupDeletedRows, 'table', ['sessions', 'refresh_tokens', 'audit_events']],
     ];
     for (const [counter, label, values] of known) for (const value of values) counter.inc({ [label]: value }, 0);
     const source = () => this.mfaEnabledUsersSource;
@@ -108,7 +111,12 @@ export class AuthMetrics {
       registers,
       async collect() {
         const read = source();
-        if (read) this.set(await read());
+        if (!read) return;
+        try {
+          this.set(await read());
+        } catch {
+          // The last value stands: a database hiccup must not fail the whole scrape.
+        }
       },
     });
   }

@@ -49,8 +49,8 @@ export class MfaRepository {
   }
 
   /** Replaces any earlier pending secret; false when 2FA is already on. */
-  async setPendingSecret(userId: string, encrypted: string): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
+  async setPendingSecret(userId: string, encrypted: string, manager: EntityManager): Promise<boolean> {
+    const result: unknown = await manager.query(
       `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false`,
       [userId, encrypted],
     );

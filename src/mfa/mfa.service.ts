@@ -61,10 +61,12 @@ export class MfaService implements OnModuleInit {
     const state = await this.stateOf(user.userId);
     if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
     const secret = Totp.generateSecret();
-    if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret)))) {
-      throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
-    }
-    await this.audit.record({ type: 'mfa.setup_started', userId: user.userId });
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret), manager))) {
+        throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+      }
+      await this.audit.record({ type: 'mfa.setup_started', userId: user.userId }, manager);
+    });
     const otpauthUrl = Totp.otpauthUrl(secret, this.config.get('mfa.issuer', { infer: true }), state.email);
     return { secret, otpauthUrl, qrCodeDataUrl: await toDataURL(otpauthUrl, { errorCorrectionLevel: 'M' }) };
   }
@@ -141,7 +143,8 @@ export class MfaService implements OnModuleInit {
       return { method, ok: false };
     }
     this.metrics.backupCodesUsed.inc();
-    this.notifications.backupCodeUsed(state.email, remaining);
+    // Turning 2FA off deletes the rest at once: its own mail says so.
+    if (purpose !== 'disable') this.notifications.backupCodeUsed(state.email, remaining);
     return { method, ok: true };
   }
 

@@ -9,6 +9,7 @@ export const REVOKE_REASONS = [
   'refresh_reuse',
   'admin_revoked',
   'mfa_disabled',
+  'password_reset',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Aal, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
@@ -52,6 +53,7 @@ export class SessionService {
     private readonly metrics: AuthMetrics,
     private readonly clock: Clock,
     config: ConfigService<Config, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     const security = config.get('security', { infer: true });
     this.idleMs = security.sessionTimeoutMinutes * MINUTE;
@@ -158,37 +160,39 @@ export class SessionService {
     await this.revoke(sessionId, 'user_revoked');
   }
 
-  /** Ends one session and audits it (a `logout` event for a logout); false when it had ended already. */
+  /**
+   * Ends one session and audits it in the same transaction (`manager`'s, or its own): a `session.logout`
+   * event for a logout, `session.revoked` otherwise. False when it had ended already.
+   */
   async revoke(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<boolean> {
+    if (!manager) return this.dataSource.transaction((own) => this.revoke(sessionId, reason, own));
     const userId = await this.sessions.revoke(sessionId, reason, this.clock.now(), manager);
     if (!userId) return false;
-    this.metrics.sessionsRevoked.inc({ reason });
     await this.audit.record(
       {
-        type: reason === 'logout' ? 'logout' : 'session.revoked',
+        type: reason === 'logout' ? 'session.logout' : 'session.revoked',
         userId,
         details: { reason, sessionIds: [sessionId] },
       },
       manager,
     );
+    this.metrics.sessionsRevoked.inc({ reason });
     return true;
   }
 
-  /** Ends the user's active sessions (but `keepId`) and audits it; answers how many ended. */
+  /** Ends the user's active sessions (but `keepId`) and audits it in the same transaction; answers how many ended. */
   async revokeAllForUser(userId: string, reason: RevokeReason, options: RevokeAllOptions = {}): Promise<number> {
-    const ended = await this.sessions.revokeAllForUser(
-      userId,
-      reason,
-      this.clock.now(),
-      options.keepId,
-      options.manager,
-    );
+    const { manager } = options;
+    if (!manager) {
+      return this.dataSource.transaction((own) => this.revokeAllForUser(userId, reason, { ...options, manager: own }));
+    }
+    const ended = await this.sessions.revokeAllForUser(userId, reason, this.clock.now(), options.keepId, manager);
     if (ended.length > 0) {
-      this.metrics.sessionsRevoked.inc({ reason }, ended.length);
       await this.audit.record(
         { type: 'session.revoked', userId, actorId: options.actorId, details: { reason, sessionIds: ended } },
-        options.manager,
+        manager,
       );
+      this.metrics.sessionsRevoked.inc({ reason }, ended.length);
     }
     return ended.length;
   }
