@@ -2,6 +2,8 @@ import { CreateUsers1763700000000 } from './1763700000000-create-users';
 import { CreateSessions1763700100000 } from './1763700100000-create-sessions';
 import { CreateMfa1763700200000 } from './1763700200000-create-mfa';
 import { CreateAuditEvents1763700300000 } from './1763700300000-create-audit-events';
+import { CreateOneTimeTokens1763700400000 } from './1763700400000-create-one-time-tokens';
+import { CreateFeatureFlags1763700500000 } from './1763700500000-create-feature-flags';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -9,4 +11,6 @@ export const migrations = [
   CreateSessions1763700100000,
   CreateMfa1763700200000,
   CreateAuditEvents1763700300000,
+  CreateOneTimeTokens1763700400000,
+  CreateFeatureFlags1763700500000,
 ];

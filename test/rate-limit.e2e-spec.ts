@@ -41,6 +41,16 @@ describe('rate limits in memory', () => {
     expect(await loginAttempts(t, 'a@example.com', 1, { 'x-forwarded-for': '203.0.113.2' })).toEqual([401]);
   });
 
+  it('counts mail-sending routes per email too, so many addresses cannot mail-bomb one person', async () => {
+    t = await startTestApp({ env: { ...LIMITS, TRUST_PROXY: '1', RATE_LIMIT_PASSWORD_RESET: '2/hour' } });
+    const forgot = (email: string, ip: string) =>
+      t.http.post('/api/v1/auth/password/forgot', { email }, { headers: { 'x-forwarded-for': ip } });
+    expect((await forgot('victim@example.com', '203.0.113.10')).status).toBe(202);
+    expect((await forgot('Victim@Example.com', '203.0.113.11')).status).toBe(202);
+    expect((await forgot('victim@example.com', '203.0.113.12')).status).toBe(429);
+    expect((await forgot('someone-else@example.com', '203.0.113.12')).status).toBe(202);
+  });
+
   it('applies nothing when RATE_LIMIT_ENABLED is false', async () => {
     t = await startTestApp({ env: { ...LIMITS, RATE_LIMIT_ENABLED: 'false' } });
     expect(await loginAttempts(t, 'b@example.com', 5)).toEqual([401, 401, 401, 401, 401]);

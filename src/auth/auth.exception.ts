@@ -14,6 +14,10 @@ export enum AuthError {
   CurrentPasswordWrong = 'current_password_wrong',
   InvalidMfaToken = 'invalid_mfa_token',
   InvalidSecondFactor = 'invalid_second_factor',
+  InvalidLinkToken = 'invalid_token',
+  LinkTokenGone = 'token_expired_or_used',
+  EmailNotVerified = 'email_not_verified',
+  RegistrationClosed = 'registration_closed',
 }
 
 export class AuthException extends DomainException<AuthError> {}
@@ -24,7 +28,13 @@ export function authErrorStatus(code: AuthError): HttpStatus {
       return HttpStatus.CONFLICT;
     case AuthError.WeakPassword:
     case AuthError.PasswordReused:
+    case AuthError.InvalidLinkToken:
       return HttpStatus.BAD_REQUEST;
+    case AuthError.LinkTokenGone:
+      return HttpStatus.GONE;
+    case AuthError.EmailNotVerified:
+    case AuthError.RegistrationClosed:
+      return HttpStatus.FORBIDDEN;
     case AuthError.InvalidCredentials:
     case AuthError.InvalidRefreshToken:
     case AuthError.InvalidMfaToken:

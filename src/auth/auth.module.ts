@@ -1,5 +1,9 @@
 import { MailModule } from '../mail/mail.module';
 import { MetricsModule } from '../metrics/metrics.module';
+import { AccountLinksController } from './account-links.controller';
+import { EmailVerificationService } from './email-verification.service';
+import { LinkTokens } from './link-tokens.service';
+import { OneTimeTokenRepository } from './one-time-token.repository';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -35,7 +39,7 @@ import { UserRepository } from './user.repository';
     MfaModule,
     JwksModule,
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountLinksController],
   providers: [
     AuthService,
     AccountLockout,
@@ -45,6 +49,9 @@ import { UserRepository } from './user.repository';
     UserRepository,
     RefreshTokenRepository,
     MfaChallengeRepository,
+    OneTimeTokenRepository,
+    LinkTokens,
+    EmailVerificationService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },
   ],

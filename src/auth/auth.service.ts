@@ -14,6 +14,7 @@ import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
 import { AccountLockout } from './account-lockout.service';
+import { EmailVerificationService } from './email-verification.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { MeResponseDto } from './dto/me-response.dto';
@@ -46,6 +47,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
     private readonly notifications: SecurityNotifications,
+    private readonly verification: EmailVerificationService,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -65,7 +67,7 @@ export class AuthService {
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(dto.password);
     try {
-      const user = await this.dataSource.transaction(async (manager) => {
+      const { user, sendVerification } = await this.dataSource.transaction(async (manager) => {
         const created = await this.users.createUser(
           {
             email: dto.email,
@@ -77,8 +79,9 @@ export class AuthService {
           manager,
         );
         await this.audit.record({ type: 'user.registered', userId: created.id }, manager);
-        return created;
+        return { user: created, sendVerification: await this.verification.issueAtRegistration(created, manager) };
       });
+      sendVerification?.();
       return this.describeUser(user);
     } catch (error) {
       if (UserRepository.isEmailTaken(error)) {
@@ -135,6 +138,13 @@ export class AuthService {
         now,
         new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
         'wrong_password',
+      );
+    }
+    if (this.verification.mode === 'required' && !user.emailVerifiedAt) {
+      await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason: 'email_not_verified' } });
+      throw new AuthException(
+        AuthError.EmailNotVerified,
+        'Confirm your email address first: use the link we mailed you (POST /auth/email/verify/resend sends a new one)',
       );
     }
     if (user.mfaEnabled) {

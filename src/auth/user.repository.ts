@@ -1,3 +1,4 @@
+import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -80,6 +81,18 @@ export class UserRepository {
         WHERE id = $1`,
       [userId, passwordHash, now],
     );
+  }
+
+  async clearFailures(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1`, [userId]);
+  }
+
+  async markEmailVerified(userId: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE id = $1 AND email_verified_at IS NULL`,
+      [userId, now],
+    );
+    return affectedRows(result) > 0;
   }
 
   async recordSuccessfulLogin(userId: string, now: Date): Promise<void> {

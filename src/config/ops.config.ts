@@ -10,6 +10,7 @@ export interface RateLimitConfig {
   refresh: RateLimit;
   mfaSetup: RateLimit;
   magicLink: RateLimit;
+  emailVerify: RateLimit;
 }
 
 export interface OpsConfig {
@@ -38,6 +39,7 @@ export function readOpsConfig(env: EnvReader): OpsConfig {
       refresh: env.rateLimit('RATE_LIMIT_REFRESH', '10/min'),
       mfaSetup: env.rateLimit('RATE_LIMIT_MFA_SETUP', '5/hour'),
       magicLink: env.rateLimit('RATE_LIMIT_MAGIC_LINK', '5/hour'),
+      emailVerify: env.rateLimit('RATE_LIMIT_EMAIL_VERIFY', '3/hour'),
     },
   };
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { MetricsModule } from '../metrics/metrics.module';
+import { AccountMails } from './account-mails';
 import { MailTransport } from './mail';
 import { MailService } from './mail.service';
 import { OutboxTransport } from './outbox.transport';
@@ -24,7 +25,8 @@ import { SmtpTransport } from './smtp.transport';
     },
     MailService,
     SecurityNotifications,
+    AccountMails,
   ],
-  exports: [MailService, SecurityNotifications],
+  exports: [MailService, SecurityNotifications, AccountMails],
 })
 export class MailModule {}

@@ -90,6 +90,16 @@ export class SecurityNotifications {
     });
   }
 
+  passwordReset(to: string): void {
+    this.notify(to, {
+      template: 'password_reset_done',
+      subject: 'Your password was reset',
+      lines: [
+        'The password of your account was reset through a link sent to this address, and all your sessions were ended.',
+      ],
+    });
+  }
+
   passwordChanged(to: string): void {
     this.notify(to, {
       template: 'password_changed',

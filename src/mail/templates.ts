@@ -41,3 +41,27 @@ export function renderNotice(notice: Notice, context: NoticeContext): Mail {
   ].join('\n');
   return { to: context.to, subject: notice.subject, text, html, template: notice.template };
 }
+
+export interface LinkMail {
+  template: string;
+  subject: string;
+  lines: string[];
+  link: string;
+  action: string;
+  /** Shown under the button: what to do if the mail was not expected. */
+  ignoreLine: string;
+}
+
+/** Renders a mail whose point is one link (sign in, reset, verify): the link is its only secret. */
+export function renderLinkMail(mail: LinkMail, to: string): Mail {
+  const text = [...mail.lines, `${mail.action}: ${mail.link}`, mail.ignoreLine].join('\n\n') + '\n';
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">',
+    `<h2>${escapeHtml(mail.subject)}</h2>`,
+    ...mail.lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    `<p><a href="${escapeHtml(mail.link)}">${escapeHtml(mail.action)}</a></p>`,
+    `<p style="color:#666;font-size:12px">${escapeHtml(mail.ignoreLine)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { to, subject: mail.subject, text, html, template: mail.template };
+}

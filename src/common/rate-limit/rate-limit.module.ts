@@ -9,9 +9,25 @@ import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-const NAMES: RateLimitName[] = ['login', 'login2fa', 'register', 'passwordReset', 'refresh', 'mfaSetup', 'magicLink'];
+const NAMES: RateLimitName[] = [
+  'login',
+  'login2fa',
+  'register',
+  'passwordReset',
+  'refresh',
+  'mfaSetup',
+  'magicLink',
+  'emailVerify',
+];
 /** Limits counted per signed-in user rather than per IP; their routes add `@UseGuards(RateLimitGuard)`. */
 const PER_USER = new Set<RateLimitName>(['mfaSetup']);
+/** Limits that also count per target email address (mail-bombing one person from many IPs). */
+const PER_EMAIL: RateLimitName[] = ['passwordReset', 'magicLink', 'emailVerify'];
+
+function emailOf(request: Record<string, unknown>): string | undefined {
+  const email = (request.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' && email.trim() !== '' ? email.trim().toLowerCase() : undefined;
+}
 
 function userOf(context: ExecutionContext): AuthUser | undefined {
   return context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
@@ -29,18 +45,30 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
         const limits = config.get('ops.rateLimit', { infer: true });
         return {
           setHeaders: false,
-          throttlers: NAMES.map((name) => ({
-            name,
-            limit: limits[name].limit,
-            ttl: limits[name].ttlMs,
-            skipIf: (context: ExecutionContext) => {
-              if (!limits.enabled || Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name) return true;
-              // The global pass runs before authentication: per-user limits wait for the route-level pass.
-              return PER_USER.has(name) && !userOf(context);
-            },
-            getTracker: (request: Record<string, unknown>, context: ExecutionContext) =>
-              (PER_USER.has(name) ? userOf(context)?.userId : undefined) ?? String(request.ip),
-          })),
+          throttlers: [
+            ...NAMES.map((name) => ({
+              name,
+              limit: limits[name].limit,
+              ttl: limits[name].ttlMs,
+              skipIf: (context: ExecutionContext) => {
+                if (!limits.enabled || Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name) return true;
+                // The global pass runs before authentication: per-user limits wait for the route-level pass.
+                return PER_USER.has(name) && !userOf(context);
+              },
+              getTracker: (request: Record<string, unknown>, context: ExecutionContext) =>
+                (PER_USER.has(name) ? userOf(context)?.userId : undefined) ?? String(request.ip),
+            })),
+            ...PER_EMAIL.map((name) => ({
+              name: `${name}PerEmail`,
+              limit: limits[name].limit,
+              ttl: limits[name].ttlMs,
+              skipIf: (context: ExecutionContext) =>
+                !limits.enabled ||
+                Reflect.getMetadata(RATE_LIMIT_KEY, context.getHandler()) !== name ||
+                !emailOf(context.switchToHttp().getRequest<Record<string, unknown>>()),
+              getTracker: (request: Record<string, unknown>) => `email:${emailOf(request)}`,
+            })),
+          ],
           storage: redis.client
             ? new RedisThrottlerStorage(redis.client, config.get('ops.redisKeyPrefix', { infer: true }))
             : undefined,

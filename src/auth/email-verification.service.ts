@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock/clock';
+import { Config } from '../config/configuration';
+import { AccountMails } from '../mail/account-mails';
+import { LinkTokens } from './link-tokens.service';
+import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+
+/** Verification links live this long; a new one (resend) replaces the old. */
+export const EMAIL_VERIFICATION_TTL_HOURS = 48;
+
+/** EMAIL_VERIFICATION: off (no mails), optional (mailed, not enforced) or required (login waits for it). */
+@Injectable()
+export class EmailVerificationService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly linkTokens: LinkTokens,
+    private readonly mails: AccountMails,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly config: ConfigService<Config, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  get mode(): 'off' | 'optional' | 'required' {
+    return this.config.get('security.emailVerification', { infer: true });
+  }
+
+  /** Issues a link inside the registration's transaction; answers the mail to send after commit. */
+  async issueAtRegistration(user: UserEntity, manager: EntityManager): Promise<(() => void) | undefined> {
+    if (this.mode === 'off') return undefined;
+    const token = await this.linkTokens.issue(
+      user.id,
+      'email_verify',
+      EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
+      manager,
+    );
+    return () => this.mails.emailVerification(user.email, token, EMAIL_VERIFICATION_TTL_HOURS);
+  }
+
+  async verify(token: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const userId = await this.linkTokens.consume(token, 'email_verify', manager);
+      if (await this.users.markEmailVerified(userId, this.clock.now(), manager)) {
+        await this.audit.record({ type: 'email.verified', userId }, manager);
+      }
+    });
+  }
+
+  /** Mails a fresh link to an unverified account; silent otherwise, so the answer (202) tells nothing. */
+  async resend(email: string): Promise<void> {
+    if (this.mode === 'off') return;
+    const user = await this.users.findActiveByEmail(email);
+    if (!user || user.emailVerifiedAt) return;
+    const token = await this.dataSource.transaction(async (manager) => {
+      const issued = await this.linkTokens.issue(
+        user.id,
+        'email_verify',
+        EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
+        manager,
+      );
+      await this.audit.record({ type: 'email.verification_sent', userId: user.id }, manager);
+      return issued;
+    });
+    this.mails.emailVerification(user.email, token, EMAIL_VERIFICATION_TTL_HOURS);
+  }
+}
