@@ -10,6 +10,7 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { Config, configFactories } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
+import { FeatureFlagModule } from './feature-flags/feature-flag.module';
 import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -42,6 +43,7 @@ export class AppModule {
         DatabaseModule,
         HealthModule,
         MetricsModule,
+        FeatureFlagModule,
         ...API_MODULES,
         JwksModule,
         RouterModule.register(API_MODULES.map((module) => ({ path: API_PREFIX, module }))),

@@ -19,6 +19,7 @@ describe('mail delivery failures', () => {
     const logs = new LogCapture();
     const t = await startTestApp({
       env: {
+        EMAIL_VERIFICATION: 'off',
         SMTP_URL: 'smtp://127.0.0.1:1',
         MAIL_RETRY_ATTEMPTS: '2',
         MAIL_RETRY_BACKOFF_MS: '20',
@@ -46,7 +47,12 @@ describe('mail delivery failures', () => {
   it('retries with backoff and delivers after temporary errors', async () => {
     const sink = await SmtpSink.start({ failFirst: 2 });
     const t = await startTestApp({
-      env: { SMTP_URL: sink.url, MAIL_RETRY_BACKOFF_MS: '20', MAX_FAILED_LOGIN_ATTEMPTS: '1' },
+      env: {
+        EMAIL_VERIFICATION: 'off',
+        SMTP_URL: sink.url,
+        MAIL_RETRY_BACKOFF_MS: '20',
+        MAX_FAILED_LOGIN_ATTEMPTS: '1',
+      },
     });
     try {
       const user = await registerUser(t.http);
@@ -65,7 +71,7 @@ describe('mail delivery failures', () => {
 
   it('answers the request while the mail server is still busy with its mail', async () => {
     const sink = await SmtpSink.start({ hold: true });
-    const t = await startTestApp({ env: { SMTP_URL: sink.url } });
+    const t = await startTestApp({ env: { EMAIL_VERIFICATION: 'off', SMTP_URL: sink.url } });
     try {
       const user = await signedInUser(t.http);
       const changed = await t.http.post(

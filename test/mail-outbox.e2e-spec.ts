@@ -7,7 +7,7 @@ import { startTestApp } from './support/test-app';
 describe('development outbox', () => {
   it('writes each mail as a JSON line in DATA_DIR and logs it without the body', async () => {
     const logs = new LogCapture();
-    const t = await startTestApp({ env: { LOG_LEVEL: 'info' }, logDestination: logs });
+    const t = await startTestApp({ env: { EMAIL_VERIFICATION: 'off', LOG_LEVEL: 'info' }, logDestination: logs });
     try {
       const user = await signedInUser(t.http);
       await t.http.post(

@@ -12,6 +12,7 @@ describe('security notifications over SMTP', () => {
     sink = await SmtpSink.start();
     t = await startTestApp({
       env: {
+        EMAIL_VERIFICATION: 'off',
         SMTP_URL: sink.url,
         MAIL_FROM: 'Twofold Security <security@example.test>',
         MAX_FAILED_LOGIN_ATTEMPTS: '2',

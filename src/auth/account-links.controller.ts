@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { AcceptedResponseDto } from './dto/accepted-response.dto';
 import { EmailDto, LinkTokenDto, ResetPasswordDto } from './dto/link-token.dto';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordService } from './password.service';
@@ -27,13 +28,14 @@ export class AccountLinksController {
    * Always 202 with the same body, so the answer doesn't tell whether the account exists.
    */
   @ApiOperation({ summary: 'Ask for a password-reset link' })
-  @ApiAcceptedResponse({ description: 'If an account has this email, a link is on its way' })
+  @ApiAcceptedResponse({ description: 'If an account has this email, a link is on its way', type: AcceptedResponseDto })
   @Public()
   @RateLimit('passwordReset')
   @Post('password/forgot')
   @HttpCode(HttpStatus.ACCEPTED)
-  async forgot(@Body() dto: EmailDto): Promise<void> {
+  async forgot(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
     await this.passwords.forgot(dto.email);
+    return { message: 'If an account has this email address, a link to reset its password is on its way.' };
   }
 
   /**
@@ -69,12 +71,16 @@ export class AccountLinksController {
    * working). Always 202, and it needs no sign-in: with EMAIL_VERIFICATION=required, login waits for it.
    */
   @ApiOperation({ summary: 'Send a new email verification link' })
-  @ApiAcceptedResponse({ description: 'If an unconfirmed account has this email, a link is on its way' })
+  @ApiAcceptedResponse({
+    description: 'If an unconfirmed account has this email, a link is on its way',
+    type: AcceptedResponseDto,
+  })
   @Public()
   @RateLimit('emailVerify')
   @Post('email/verify/resend')
   @HttpCode(HttpStatus.ACCEPTED)
-  async resend(@Body() dto: EmailDto): Promise<void> {
+  async resend(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
     await this.verification.resend(dto.email);
+    return { message: 'If an unconfirmed account has this email address, a new link is on its way.' };
   }
 }

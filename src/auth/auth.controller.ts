@@ -12,7 +12,10 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiGoneResponse,
+  ApiNotFoundResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiHeader,
@@ -32,6 +35,9 @@ import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
 import { Config } from '../config/configuration';
 import { clearAuthCookies, csrfSatisfied, REFRESH_COOKIE, setAuthCookies, wantsCookies } from './auth-cookies';
 import { AuthService } from './auth.service';
+import { AcceptedResponseDto } from './dto/accepted-response.dto';
+import { EmailDto, LinkTokenDto } from './dto/link-token.dto';
+import { MagicLinkService } from './magic-link.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
 import { LoginResponseDto } from './dto/login-response.dto';
@@ -48,6 +54,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly passwords: PasswordService,
+    private readonly magicLinks: MagicLinkService,
     private readonly config: ConfigService<Config, true>,
   ) {}
 
@@ -116,6 +123,48 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const result = await this.auth.loginWithSecondFactor(dto.mfaToken, dto.code);
+    return this.deliver(result, wantsCookies(request), reply);
+  }
+
+  /**
+   * Mails a one-time sign-in link (valid MAGIC_LINK_TTL_MINUTES) when the email belongs to an account
+   * the `passwordless_auth` flag targets. Always 202 with the same body; 404 while the flag is off.
+   */
+  @ApiOperation({ summary: 'Ask for a passwordless sign-in link' })
+  @ApiAcceptedResponse({
+    description: 'If the account may use passwordless sign-in, a link is on its way',
+    type: AcceptedResponseDto,
+  })
+  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @Public()
+  @RateLimit('magicLink')
+  @Post('magic-link')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async requestMagicLink(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
+    await this.magicLinks.request(dto.email);
+    return { message: 'If this email address may sign in without a password, a sign-in link is on its way.' };
+  }
+
+  /**
+   * Signs in with the token from the link: answers like login (`mfa_required` with 2FA on, 423 when
+   * locked). The link works once; a used, replaced or expired link answers 410.
+   */
+  @ApiOperation({ summary: 'Sign in with a magic link' })
+  @ApiBadRequestResponse({ description: 'Unknown or malformed token' })
+  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
+  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
+  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @Public()
+  @RateLimit('login')
+  @Post('magic-link/verify')
+  @HttpCode(HttpStatus.OK)
+  async verifyMagicLink(
+    @Body() dto: LinkTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const result = await this.magicLinks.verify(dto.token);
     return this.deliver(result, wantsCookies(request), reply);
   }
 

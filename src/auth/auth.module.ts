@@ -4,6 +4,8 @@ import { AccountLinksController } from './account-links.controller';
 import { EmailVerificationService } from './email-verification.service';
 import { LinkTokens } from './link-tokens.service';
 import { OneTimeTokenRepository } from './one-time-token.repository';
+import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
+import { MagicLinkService } from './magic-link.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -34,6 +36,7 @@ import { UserRepository } from './user.repository';
     SessionModule,
     AuditModule,
     MailModule,
+    FeatureFlagModule,
     MetricsModule,
     PasswordHashingModule,
     MfaModule,
@@ -51,6 +54,7 @@ import { UserRepository } from './user.repository';
     MfaChallengeRepository,
     OneTimeTokenRepository,
     LinkTokens,
+    MagicLinkService,
     EmailVerificationService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },

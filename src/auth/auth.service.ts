@@ -5,7 +5,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
-import { MfaEnrollmentMode } from '../config/mfa.config';
 import { AuditService } from '../audit/audit.service';
 import { currentClient } from '../common/http/request-context';
 import { SecurityNotifications } from '../mail/security-notifications';
@@ -13,6 +12,7 @@ import { AuthMetrics } from '../metrics/auth-metrics';
 import { SessionEntity } from '../session/session.entity';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
+import { FeatureFlagService } from '../feature-flags/feature-flag.service';
 import { AccountLockout } from './account-lockout.service';
 import { EmailVerificationService } from './email-verification.service';
 import { AuthError, AuthException } from './auth.exception';
@@ -33,6 +33,11 @@ const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
 /** `reuse`: a rotated token came back (possible theft), with the email of the account it belongs to. */
+/** The first factor of a login, as it appears in `amr`. */
+export type FirstFactor = 'pwd' | 'email';
+
+type Enrollment = Pick<LoginResponseDto, 'mfaEnrollment' | 'mfaEnrollmentGraceEndsAt'>;
+
 type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false; reuse?: { email: string | undefined } };
 
 @Injectable()
@@ -48,6 +53,7 @@ export class AuthService {
     private readonly metrics: AuthMetrics,
     private readonly notifications: SecurityNotifications,
     private readonly verification: EmailVerificationService,
+    private readonly flags: FeatureFlagService,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -56,6 +62,12 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterUserDto): Promise<UserResponseDto> {
+    if (!(await this.flags.isEnabled('registration_open'))) {
+      throw new AuthException(
+        AuthError.RegistrationClosed,
+        'Registration is closed; ask an administrator for an account',
+      );
+    }
     const security = this.config.get('security', { infer: true });
     const problems = passwordProblems(dto.password, dto.email, {
       minLength: security.passwordMinLength,
@@ -147,22 +159,28 @@ export class AuthService {
         'Confirm your email address first: use the link we mailed you (POST /auth/email/verify/resend sends a new one)',
       );
     }
-    if (user.mfaEnabled) {
-      // The failure counter is reset only once the second factor is right too: a known password must
-      // not buy unlimited guesses at the code.
-      const challengeId = await this.challenges.create(
-        user.id,
-        now,
-        new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
-      );
-      return {
-        status: 'mfa_required',
-        mfaToken: this.tokens.signMfa(user.id, challengeId),
-        methods: ['totp', 'backup_code'],
-        expiresIn: MFA_TOKEN_TTL_SECONDS,
-      };
-    }
-    return this.completeLogin(user, ['pwd']);
+    return this.afterFirstFactor(user, 'pwd');
+  }
+
+  /**
+   * A first factor (password or magic link) was right: with 2FA on, the login waits for the second
+   * factor (the failure counter is reset only then: a known password must not buy unlimited guesses at
+   * the code); otherwise the session starts.
+   */
+  async afterFirstFactor(user: UserEntity, firstFactor: FirstFactor): Promise<LoginResponseDto> {
+    if (!user.mfaEnabled) return this.completeLogin(user, [firstFactor]);
+    const now = this.clock.now();
+    const challengeId = await this.challenges.create(
+      user.id,
+      now,
+      new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
+    );
+    return {
+      status: 'mfa_required',
+      mfaToken: this.tokens.signMfa(user.id, challengeId, firstFactor),
+      methods: ['totp', 'backup_code'],
+      expiresIn: MFA_TOKEN_TTL_SECONDS,
+    };
   }
 
   private async checkSecondFactor(mfaToken: string, code: string): Promise<LoginResponseDto> {
@@ -187,20 +205,21 @@ export class AuthService {
     if (!(await this.challenges.close(claims.jti, now))) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
     }
-    return this.completeLogin(user, ['pwd', factor.method]);
+    return this.completeLogin(user, [claims.firstFactor, factor.method]);
   }
 
   private async completeLogin(user: UserEntity, amr: string[]): Promise<LoginResponseDto> {
     const now = this.clock.now();
     await this.users.recordSuccessfulLogin(user.id, now);
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
-    const scope: Scope = this.mustChangePassword(user, now)
-      ? 'password_change'
-      : this.enrollmentFor(user) === 'required'
-        ? 'mfa_enrollment'
-        : 'full';
     return this.dataSource.transaction(async (manager) => {
-      const response = await this.openSession(user, { aal, amr, scope }, manager);
+      const enrollment = await this.enrollmentOf(user, now, manager);
+      const scope: Scope = this.mustChangePassword(user, now)
+        ? 'password_change'
+        : enrollment.mfaEnrollment === 'required'
+          ? 'mfa_enrollment'
+          : 'full';
+      const response = await this.openSession(user, { aal, amr, scope }, enrollment, manager);
       await this.audit.record(
         { type: 'login.succeeded', userId: user.id, details: { amr, aal, scope, sessionId: response.sessionId } },
         manager,
@@ -301,12 +320,17 @@ export class AuthService {
       scope: session.scope,
       roles: user.roles,
     });
-    return { ok: true, response: this.loginResponse(user, session.id, session.scope, accessToken, refreshToken) };
+    const enrollment = await this.enrollmentOf(user, this.clock.now(), manager);
+    return {
+      ok: true,
+      response: this.loginResponse(session.id, session.scope, enrollment, accessToken, refreshToken),
+    };
   }
 
   private async openSession(
     user: UserEntity,
     assurance: { aal: Aal; amr: string[]; scope: Scope },
+    enrollment: Enrollment,
     manager: EntityManager,
   ): Promise<LoginResponseDto> {
     const client = currentClient();
@@ -328,13 +352,13 @@ export class AuthService {
       manager,
     );
     const accessToken = this.tokens.signAccess({ sub: user.id, sid: session.id, ...assurance, roles: user.roles });
-    return this.loginResponse(user, session.id, assurance.scope, accessToken, refreshToken);
+    return this.loginResponse(session.id, assurance.scope, enrollment, accessToken, refreshToken);
   }
 
   private loginResponse(
-    user: UserEntity,
     sessionId: string,
     scope: Scope,
+    enrollment: Enrollment,
     accessToken: string,
     refreshToken: string,
   ): LoginResponseDto {
@@ -345,13 +369,26 @@ export class AuthService {
       tokenType: 'Bearer',
       expiresIn: this.tokens.accessTtlSeconds,
       sessionId,
-      mfaEnrollment: this.enrollmentFor(user),
+      ...enrollment,
     };
   }
 
-  /** MFA_ENROLLMENT applies to users without 2FA; `required` confines them to enrolling. */
-  private enrollmentFor(user: UserEntity): MfaEnrollmentMode {
-    return user.mfaEnabled ? 'none' : this.config.get('mfa.enrollment', { infer: true });
+  /**
+   * What a user without 2FA is asked: MFA_ENROLLMENT for everyone, raised by the `mfa_enforcement` flag
+   * for the users it targets. Enforcement starts with MFA_ENFORCEMENT_GRACE_DAYS of `recommended`
+   * (counted from the first login it applied to), then `required`, which confines them to enrolling.
+   */
+  private async enrollmentOf(user: UserEntity, now: Date, manager: EntityManager): Promise<Enrollment> {
+    if (user.mfaEnabled) return { mfaEnrollment: 'none' };
+    const configured = this.config.get('mfa.enrollment', { infer: true });
+    if (configured === 'required') return { mfaEnrollment: 'required' };
+    const subject = { id: user.id, email: user.email, roles: user.roles };
+    if (!(await this.flags.isEnabled('mfa_enforcement', subject, manager))) return { mfaEnrollment: configured };
+    const since = user.mfaEnforcedSince ?? (await this.users.startMfaEnforcement(user.id, now, manager));
+    const graceEndsAt = new Date(since.getTime() + this.config.get('mfa.enforcementGraceDays', { infer: true }) * DAY);
+    return graceEndsAt > now
+      ? { mfaEnrollment: 'recommended', mfaEnrollmentGraceEndsAt: graceEndsAt.toISOString() }
+      : { mfaEnrollment: 'required' };
   }
 
   private mustChangePassword(user: UserEntity, now: Date): boolean {

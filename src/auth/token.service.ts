@@ -1,3 +1,4 @@
+import type { FirstFactor } from './auth.service';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
@@ -28,6 +29,8 @@ export interface MfaClaims {
   typ: 'mfa';
   /** The challenge this token stands for. */
   jti: string;
+  /** The first factor already given (`pwd` or `email`). */
+  amr: [FirstFactor];
   iat: number;
   exp: number;
   iss: string;
@@ -79,12 +82,13 @@ export class TokenService {
     return this.sign(claims);
   }
 
-  signMfa(userId: string, challengeId: string): string {
+  signMfa(userId: string, challengeId: string, firstFactor: FirstFactor): string {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const claims: MfaClaims = {
       sub: userId,
       typ: 'mfa',
       jti: challengeId,
+      amr: [firstFactor],
       iat,
       exp: iat + MFA_TOKEN_TTL_SECONDS,
       iss: this.issuer,
@@ -101,11 +105,11 @@ export class TokenService {
     });
   }
 
-  async verifyMfa(token: string): Promise<MfaClaims | undefined> {
+  async verifyMfa(token: string): Promise<(MfaClaims & { firstFactor: FirstFactor }) | undefined> {
     const claims = await this.verify<MfaClaims>(token);
-    return claims?.typ === 'mfa' && typeof claims.sub === 'string' && typeof claims.jti === 'string'
-      ? claims
-      : undefined;
+    if (claims?.typ !== 'mfa' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return undefined;
+    const [firstFactor] = Array.isArray(claims.amr) ? claims.amr : [];
+    return firstFactor === 'pwd' || firstFactor === 'email' ? { ...claims, firstFactor } : undefined;
   }
 
   private async verify<T extends object>(token: string): Promise<T | undefined> {

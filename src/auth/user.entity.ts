@@ -33,6 +33,10 @@ export class UserEntity {
   @Column({ name: 'must_change_password', type: 'boolean', default: false })
   mustChangePassword: boolean;
 
+  /** When MFA enforcement first applied to this user: the start of their grace period. */
+  @Column({ name: 'mfa_enforced_since', type: 'timestamptz', nullable: true })
+  mfaEnforcedSince: Date | null;
+
   @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
   mfaEnabled: boolean;
 

@@ -1,4 +1,4 @@
-import { affectedRows } from '../database/affected-rows';
+import { affectedRows, returnedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -81,6 +81,18 @@ export class UserRepository {
         WHERE id = $1`,
       [userId, passwordHash, now],
     );
+  }
+
+  /** Records when MFA enforcement first applied (once; a concurrent first login keeps the earlier time). */
+  async startMfaEnforcement(userId: string, now: Date, manager: EntityManager): Promise<Date> {
+    const [row] = returnedRows<{ since: Date }>(
+      await manager.query(
+        `UPDATE users SET mfa_enforced_since = COALESCE(mfa_enforced_since, $2) WHERE id = $1
+          RETURNING mfa_enforced_since AS since`,
+        [userId, now],
+      ),
+    );
+    return row.since;
   }
 
   async clearFailures(userId: string, manager: EntityManager): Promise<void> {

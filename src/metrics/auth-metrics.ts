@@ -23,6 +23,8 @@ export class AuthMetrics {
   readonly cleanupDeletedRows: Counter<'table'>;
   readonly cleanupDuration: Histogram;
   readonly mails: Counter<'result'>;
+  readonly magicLinkRequests: Counter<'status'>;
+  readonly magicLinkVerifications: Counter<'result'>;
   private mfaEnabledUsersSource?: () => Promise<number>;
 
   constructor(metrics: MetricsService) {
@@ -92,6 +94,18 @@ export class AuthMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.magicLinkRequests = new Counter({
+      name: 'auth_magiclink_requests_total',
+      help: 'Magic-link requests by outcome: sent, unknown_account, not_targeted (passwordless_auth off for the user)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.magicLinkVerifications = new Counter({
+      name: 'auth_magiclink_verifications_total',
+      help: 'Magic-link sign-ins by result: success, invalid (never issued), expired_or_used, refused (locked or no longer targeted)',
+      labelNames: ['result'],
+      registers,
+    });
     // Every known series starts at 0, so a rate or increase() sees the very first event of a process.
     const known: [Counter<string>, string, readonly string[]][] = [
       [this.logins, 'result', ['success', 'mfa_required', 'failure', 'locked']],
@@ -100,6 +114,8 @@ export class AuthMetrics {
       [this.refreshes, 'result', ['success', 'failure', 'reuse_detected']],
       [this.cleanupRuns, 'result', ['success', 'skipped', 'failure']],
       [this.mails, 'result', ['sent', 'retried', 'failed']],
+      [this.magicLinkRequests, 'status', ['sent', 'unknown_account', 'not_targeted']],
+      [this.magicLinkVerifications, 'result', ['success', 'invalid', 'expired_or_used', 'refused']],
       [this.sessionsRevoked, 'reason', REVOKE_REASONS],
       [this.cleanupDeletedRows, 'table', ['sessions', 'refresh_tokens', 'audit_events']],
     ];

@@ -21,4 +21,9 @@ export class LoginResponseDto {
   sessionId?: string;
   /** Whether this user is asked to set up two-factor authentication. */
   mfaEnrollment?: (typeof MFA_ENROLLMENT_STATES)[number];
+  /**
+   * When 2FA is being enforced on this user (the `mfa_enforcement` flag) and the grace period runs:
+   * the moment (ISO 8601) `recommended` becomes `required`.
+   */
+  mfaEnrollmentGraceEndsAt?: string;
 }
