@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { JwksModule } from './auth/jwks.module';
 import { Clock, SystemClock } from './common/clock/clock';
@@ -20,7 +21,7 @@ import { SessionModule } from './session/session.module';
 
 /** The REST API lives under /api/v1; probes, metrics and docs stay at the root. */
 export const API_PREFIX = 'api/v1';
-const API_MODULES = [AuthModule, SessionModule, MfaModule];
+const API_MODULES = [AuthModule, SessionModule, MfaModule, AdminModule];
 
 export interface AppModuleOptions {
   /** Tests pass a clock they can move; the service runs on the system clock. */

@@ -1,16 +1,23 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { claimsOf } from './support/jwt';
 import { TestClock } from './support/test-clock';
-import { cloneTemplate, TestDatabase } from './support/template-database';
+import { cloneTemplate, serverUrl, TestDatabase, withAdminClient } from './support/template-database';
 import { startTestApp } from './support/test-app';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin = '',
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: {
@@ -20,8 +27,9 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
         MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(stdin);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -121,6 +129,87 @@ describe('npm run cli', () => {
     const broken = await runCli(['audit-verify'], env);
     expect(broken.code).toBe(1);
     expect(broken.output).toContain(`audit-verify: chain broken at event ${victim}`);
+  });
+
+  it('migrate applies the migrations to an empty database, once', async () => {
+    // PostgreSQL: an empty database of the test server; otherwise the embedded database in a new DATA_DIR.
+    const name = `twofold_migrate_${process.pid}_${Date.now()}`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'twofold-migrate-'));
+    const env: Record<string, string> = process.env.TEST_DATABASE_URL
+      ? { DATABASE_URL: serverUrl(name) }
+      : { DATA_DIR: dataDir };
+    if (process.env.TEST_DATABASE_URL) await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
+    try {
+      const first = await runCli(['migrate'], env);
+      expect(first.output).toMatch(/migrate: applied [1-9]\d* migration\(s\)/);
+      expect(first.code).toBe(0);
+      const again = await runCli(['migrate'], env);
+      expect(again.output).toContain('migrate: applied 0 migration(s)');
+    } finally {
+      if (process.env.TEST_DATABASE_URL) {
+        await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('create-admin, unlock and disable-2fa do support work without SQL, audited with the cli actor', async () => {
+    const clock = new TestClock();
+    const env = { DATABASE_URL: database.url, DATABASE_POOL_SIZE: String(database.poolSize) };
+    const created = await runCli(['create-admin', '--email', 'ops@example.com'], env, 'Cli-Adm1n-Passw0rd!\n');
+    expect(created.output).toContain('create-admin: created admin ops@example.com');
+    expect(created.code).toBe(0);
+    const weak = await runCli(['create-admin', '--email', 'ops2@example.com'], env, 'weak\n');
+    expect(weak.code).toBe(1);
+    expect(weak.output).toContain('does not meet the policy');
+
+    const t = await startTestApp({ database, clock, env: { MAX_FAILED_LOGIN_ATTEMPTS: '1' } });
+    let userEmail: string;
+    try {
+      const admin = await login(t.http, { email: 'ops@example.com', password: 'Cli-Adm1n-Passw0rd!' });
+      expect(claimsOf(admin.accessToken).roles).toEqual(['user', 'admin']);
+      const user = await signedInUser(t.http);
+      userEmail = user.email;
+      await enroll(t.http, clock, user.accessToken);
+      const locked = await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' });
+      expect(locked.status).toBe(423);
+    } finally {
+      await t.close();
+    }
+
+    const unlocked = await runCli(['unlock', '--email', userEmail], env);
+    expect(unlocked.output).toContain(`unlock: ${userEmail} can sign in again`);
+    expect(unlocked.code).toBe(0);
+    const noReason = await runCli(['disable-2fa', '--email', userEmail], env);
+    expect(noReason.code).toBe(2);
+    expect(noReason.output).toContain('--reason is required');
+    const disabled = await runCli(['disable-2fa', '--email', userEmail, '--reason', 'Lost phone, ID checked'], env);
+    expect(disabled.output).toContain(`disable-2fa: two-factor authentication is off for ${userEmail}`);
+    expect(disabled.code).toBe(0);
+    const unknown = await runCli(['unlock', '--email', 'nobody@example.com'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('no account with the email nobody@example.com');
+
+    const after = await startTestApp({ database, clock });
+    try {
+      const signedIn = await after.http.post('/api/v1/auth/login', {
+        email: userEmail,
+        password: 'Str0ng!Passw0rd-42',
+      });
+      expect(signedIn.body.status).toBe('authenticated');
+      const rows = await after.dataSource.query(
+        `SELECT type, actor_id, details FROM audit_events WHERE actor_id = 'cli' ORDER BY id`,
+      );
+      expect(rows.map((row: { type: string }) => row.type)).toEqual([
+        'admin.created',
+        'account.unlocked',
+        'session.revoked',
+        'mfa.disabled',
+      ]);
+      expect(rows[3].details).toEqual(expect.objectContaining({ by: 'admin', reason: 'Lost phone, ID checked' }));
+    } finally {
+      await after.close();
+    }
   });
 
   it('answers an unknown command with the usage and exit code 2', async () => {

@@ -18,8 +18,47 @@ export interface AuditRow {
   hash: string;
 }
 
+export interface AuditFilter {
+  userId?: string;
+  type?: string;
+  from?: Date;
+  to?: Date;
+  /** Only rows with a smaller id (the cursor of the previous page). */
+  before?: string;
+  limit: number;
+}
+
 @Injectable()
 export class AuditRepository {
+  /** Newest first. */
+  find(filter: AuditFilter, manager: EntityManager): Promise<AuditRow[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.userId) add('user_id = ?', filter.userId);
+    if (filter.type) add('type = ?', filter.type);
+    if (filter.from) add('occurred_at >= ?', filter.from);
+    if (filter.to) add('occurred_at < ?', filter.to);
+    if (filter.before) add('id < ?', filter.before);
+    params.push(filter.limit);
+    return manager.query(
+      `SELECT * FROM audit_events ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async countSince(type: string, since: Date, manager: EntityManager): Promise<number> {
+    const [row] = await manager.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM audit_events WHERE type = $1 AND occurred_at >= $2`,
+      [type, since],
+    );
+    return row.count;
+  }
+
   /** Takes the append lock for the rest of the transaction and answers the last hash. */
   async lockAndReadLastHash(manager: EntityManager): Promise<string | undefined> {
     await manager.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_APPEND_LOCK]);

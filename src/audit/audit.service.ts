@@ -6,7 +6,7 @@ import { Clock } from '../common/clock/clock';
 import { currentClient } from '../common/http/request-context';
 import { Config } from '../config/configuration';
 import { auditHash, GENESIS_HASH, HashedFields } from './audit-hash';
-import { AuditRepository, AuditRow } from './audit.repository';
+import { AuditFilter, AuditRepository, AuditRow } from './audit.repository';
 
 export interface AuditEvent {
   /** Dotted lowercase, e.g. `login.failed`, `mfa.enabled`. */
@@ -16,6 +16,18 @@ export interface AuditEvent {
   actorId?: string | null;
   /** Never a password, token, secret or code. */
   details?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  occurredAt: Date;
+  type: string;
+  userId: string | null;
+  actorId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
 }
 
 export interface ChainReport {
@@ -75,6 +87,30 @@ export class AuditService {
       },
       manager,
     );
+  }
+
+  /** A page of events, newest first, with the cursor of the next (older) page. */
+  async query(filter: AuditFilter): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
+    const rows = await this.audit.find({ ...filter, limit: filter.limit + 1 }, this.dataSource.manager);
+    const page = rows.slice(0, filter.limit);
+    return {
+      items: page.map((row) => ({
+        id: String(row.id),
+        occurredAt: new Date(row.occurred_at),
+        type: row.type,
+        userId: row.user_id,
+        actorId: row.actor_id,
+        ip: row.ip,
+        userAgent: row.user_agent,
+        requestId: row.request_id,
+        details: row.details,
+      })),
+      nextCursor: rows.length > filter.limit ? String(page[page.length - 1].id) : null,
+    };
+  }
+
+  countSince(type: string, since: Date): Promise<number> {
+    return this.audit.countSince(type, since, this.dataSource.manager);
   }
 
   /** Walks the chain from the first row and names the first row whose link or content doesn't hold. */

@@ -2,7 +2,9 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Unauthor
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { AuthUser, Role, Scope } from '../common/auth/auth-user';
-import { ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../common/decorators/auth.decorators';
+import { ConfigService } from '@nestjs/config';
+import { ADMIN_ROUTE_KEY, ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../common/decorators/auth.decorators';
+import { Config } from '../config/configuration';
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
@@ -21,6 +23,7 @@ export class AccessTokenGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
+    private readonly config: ConfigService<Config, true>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,6 +57,13 @@ export class AccessTokenGuard implements CanActivate {
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.some((role) => user.roles.includes(role))) throw new ForbiddenException('Not allowed');
+    if (
+      this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE_KEY, targets) &&
+      this.config.get('security.adminRequireMfa', { infer: true }) &&
+      user.aal !== 'aal2'
+    ) {
+      throw new ForbiddenException('Admin routes need a session signed in with two-factor authentication');
+    }
     request.user = user;
     return true;
   }

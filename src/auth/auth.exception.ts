@@ -18,6 +18,8 @@ export enum AuthError {
   LinkTokenGone = 'token_expired_or_used',
   EmailNotVerified = 'email_not_verified',
   RegistrationClosed = 'registration_closed',
+  UserNotFound = 'user_not_found',
+  InvalidCursor = 'invalid_cursor',
 }
 
 export class AuthException extends DomainException<AuthError> {}
@@ -29,7 +31,10 @@ export function authErrorStatus(code: AuthError): HttpStatus {
     case AuthError.WeakPassword:
     case AuthError.PasswordReused:
     case AuthError.InvalidLinkToken:
+    case AuthError.InvalidCursor:
       return HttpStatus.BAD_REQUEST;
+    case AuthError.UserNotFound:
+      return HttpStatus.NOT_FOUND;
     case AuthError.LinkTokenGone:
       return HttpStatus.GONE;
     case AuthError.EmailNotVerified:

@@ -6,6 +6,8 @@ import { LinkTokens } from './link-tokens.service';
 import { OneTimeTokenRepository } from './one-time-token.repository';
 import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
 import { MagicLinkService } from './magic-link.service';
+import { UserAdminService } from './user-admin.service';
+import { AdminBootstrap } from './admin-bootstrap.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -55,10 +57,12 @@ import { UserRepository } from './user.repository';
     OneTimeTokenRepository,
     LinkTokens,
     MagicLinkService,
+    UserAdminService,
+    AdminBootstrap,
     EmailVerificationService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },
   ],
-  exports: [AuthService],
+  exports: [AuthService, UserAdminService],
 })
 export class AuthModule {}

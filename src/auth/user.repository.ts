@@ -1,4 +1,5 @@
 import { affectedRows, returnedRows } from '../database/affected-rows';
+import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -24,9 +25,43 @@ export class UserRepository {
   createUser(
     user: Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>,
     manager: EntityManager,
+    roles: Role[] = ['user'],
   ): Promise<UserEntity> {
     const repo = manager.getRepository(UserEntity);
-    return repo.save(repo.create({ ...user, roles: ['user'] }));
+    return repo.save(repo.create({ ...user, roles }));
+  }
+
+  /** Accounts matching `query` in email or display name, oldest first, after the cursor position. */
+  search(query: string | undefined, after: { createdAt: Date; id: string } | undefined, limit: number) {
+    const builder = this.repo.createQueryBuilder('u').where('u.deleted_at IS NULL');
+    if (query) {
+      const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      builder.andWhere('(lower(u.email) LIKE :pattern OR lower(u.display_name) LIKE :pattern)', { pattern });
+    }
+    if (after) {
+      builder.andWhere('(u.created_at, u.id) > (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    }
+    return builder.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').limit(limit).getMany();
+  }
+
+  async counts(now: Date): Promise<{ users: number; lockedUsers: number }> {
+    const [row] = await this.dataSource.query<{ users: number; locked: number }[]>(
+      `SELECT count(*)::int AS users, count(*) FILTER (WHERE locked_until > $1)::int AS locked
+         FROM users WHERE deleted_at IS NULL`,
+      [now],
+    );
+    return { users: row.users, lockedUsers: row.locked };
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ found: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND deleted_at IS NULL) AS found`,
+    );
+    return row.found;
+  }
+
+  async requirePasswordChange(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE users SET must_change_password = true WHERE id = $1`, [userId]);
   }
 
   static isEmailTaken(error: unknown): boolean {

@@ -2,29 +2,95 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module';
-import { ConfigValidationError, loadConfig } from '../config/configuration';
+import { UserAdminService } from '../auth/user-admin.service';
+import { DomainException } from '../common/filters/domain.exception';
+import { Config, ConfigValidationError, loadConfig } from '../config/configuration';
+import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionCleanupService } from '../session/session-cleanup.service';
 
-const USAGE = `usage: npm run cli -- <command>
+const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
-  cleanup          delete sessions and refresh tokens that ended over 7 days ago (as the hourly job does)
-  rotate-mfa-key   re-encrypt every TOTP secret under MFA_ENCRYPTION_KEY (old keys in MFA_ENCRYPTION_KEYS_OLD)
-  audit-verify     walk the audit hash chain; exit 1 and name the first bad row if it was tampered with`;
+  create-admin --email E          create an admin; the password is read from standard input
+  unlock --email E                end a lockout
+  disable-2fa --email E --reason R
+                                  turn off a user's 2FA (lost phone, identity checked); ends their sessions
+  audit-verify                    walk the audit hash chain; exit 1 and name the first bad row if it was tampered with
+  migrate                         apply pending database migrations
+  cleanup                         delete sessions and refresh tokens that ended over 7 days ago (as the hourly job does)
+  rotate-mfa-key                  re-encrypt every TOTP secret under MFA_ENCRYPTION_KEY (old keys in MFA_ENCRYPTION_KEYS_OLD)
 
-const COMMANDS = ['cleanup', 'rotate-mfa-key', 'audit-verify'] as const;
+Every action is audited with the actor "cli". Exit codes: 0 done, 1 failed, 2 usage.`;
+
+const COMMANDS = [
+  'create-admin',
+  'unlock',
+  'disable-2fa',
+  'audit-verify',
+  'migrate',
+  'cleanup',
+  'rotate-mfa-key',
+] as const;
 type Command = (typeof COMMANDS)[number];
 
 const isCommand = (value: string | undefined): value is Command =>
   (COMMANDS as readonly string[]).includes(value ?? '');
 
-class CommandFailed extends Error {}
+/** The actor of every audit row a CLI action writes. */
+const CLI_ACTOR = 'cli';
 
-async function run(app: INestApplicationContext, command: Command): Promise<string> {
+class CommandFailed extends Error {}
+class UsageError extends Error {}
+
+interface Options {
+  email?: string;
+  reason?: string;
+}
+
+function required(options: Options, name: keyof Options): string {
+  const value = options[name]?.trim();
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString()
+    .replace(/\r?\n$/, '');
+}
+
+async function userId(app: INestApplicationContext, email: string): Promise<string> {
+  const user = await app.get(UserAdminService).findByEmail(email);
+  if (!user) throw new CommandFailed(`no account with the email ${email}`);
+  return user.id;
+}
+
+async function run(app: INestApplicationContext, command: Exclude<Command, 'migrate'>, options: Options) {
   switch (command) {
+    case 'create-admin': {
+      const email = required(options, 'email');
+      const password = await readStdin();
+      if (!password) throw new UsageError('pipe the password on standard input');
+      const admin = await app.get(UserAdminService).createAdmin(email, password, CLI_ACTOR);
+      return `create-admin: created admin ${admin.email} (${admin.id})`;
+    }
+    case 'unlock': {
+      const email = required(options, 'email');
+      await app.get(UserAdminService).unlock(await userId(app, email), CLI_ACTOR);
+      return `unlock: ${email} can sign in again`;
+    }
+    case 'disable-2fa': {
+      const email = required(options, 'email');
+      const reason = required(options, 'reason');
+      await app.get(MfaService).disableFor(await userId(app, email), CLI_ACTOR, reason);
+      return `disable-2fa: two-factor authentication is off for ${email}; their sessions ended and they were mailed`;
+    }
     case 'cleanup': {
       const report = await app.get(SessionCleanupService).run();
       return report.ran
@@ -47,25 +113,53 @@ async function run(app: INestApplicationContext, command: Command): Promise<stri
   }
 }
 
+async function migrate(config: Config): Promise<string> {
+  const applied = await withMigrationDataSource(config, (dataSource) =>
+    dataSource.runMigrations({ transaction: 'each' }),
+  );
+  return `migrate: applied ${applied.length} migration(s)${applied.map((migration) => `\n  ${migration.name}`).join('')}`;
+}
+
 /** Break-glass operations without SQL, on the same modules and configuration as the service. */
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (!isCommand(command)) {
-    process.stderr.write(`${command ? `unknown command: ${command}\n` : ''}${USAGE}\n`);
+  const [command, ...rest] = argv;
+  let options: Options;
+  try {
+    if (!isCommand(command)) throw new UsageError(command ? `unknown command: ${command}` : '');
+    options = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, reason: { type: 'string' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    const message = (error as Error).message;
+    process.stderr.write(`${message ? `${message}\n` : ''}${USAGE}\n`);
     return 2;
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
   try {
-    process.stdout.write(`${await run(app, command)}\n`);
-    return 0;
+    if (command === 'migrate') {
+      process.stdout.write(`${await migrate(config)}\n`);
+      return 0;
+    }
+    const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
+    try {
+      process.stdout.write(`${await run(app, command, options)}\n`);
+      return 0;
+    } finally {
+      await app.close();
+    }
   } catch (error) {
-    if (!(error instanceof CommandFailed)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 1;
-  } finally {
-    await app.close();
+    if (error instanceof UsageError) {
+      process.stderr.write(`${command}: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof DomainException || error instanceof CommandFailed) {
+      process.stderr.write(`${error instanceof CommandFailed ? '' : `${command}: `}${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
 }
 

@@ -127,6 +127,14 @@ export class MfaRepository {
     return this.insertBackupCodes(manager, userId, codeHashes, now);
   }
 
+  async countBackupCodesUsedSince(since: Date): Promise<number> {
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM mfa_backup_codes WHERE used_at >= $1`,
+      [since],
+    );
+    return count;
+  }
+
   async countEnabledUsers(): Promise<number> {
     const [{ count }] = await this.dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM users WHERE mfa_enabled AND deleted_at IS NULL`,

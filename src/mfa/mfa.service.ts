@@ -56,6 +56,14 @@ export class MfaService implements OnModuleInit {
     this.metrics.countMfaEnabledUsersWith(() => this.mfa.countEnabledUsers());
   }
 
+  countEnabledUsers(): Promise<number> {
+    return this.mfa.countEnabledUsers();
+  }
+
+  countBackupCodesUsedSince(since: Date): Promise<number> {
+    return this.mfa.countBackupCodesUsedSince(since);
+  }
+
   async setup(user: AuthUser): Promise<MfaSetupResponseDto> {
     await this.requireRecentSignIn(user);
     const state = await this.stateOf(user.userId);

@@ -113,6 +113,13 @@ export class SessionRepository {
     await (manager ?? this.dataSource.manager).query(`UPDATE sessions SET scope = $2 WHERE id = $1`, [id, scope]);
   }
 
+  countActive(now: Date): Promise<number> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.idle_expires_at > :now', { now })
+      .getCount();
+  }
+
   listActiveForUser(userId: string, now: Date): Promise<SessionEntity[]> {
     return this.repo()
       .createQueryBuilder('s')

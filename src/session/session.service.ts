@@ -147,6 +147,10 @@ export class SessionService {
     return this.times(sessionId);
   }
 
+  countActive(): Promise<number> {
+    return this.sessions.countActive(this.clock.now());
+  }
+
   listActive(userId: string): Promise<SessionEntity[]> {
     return this.sessions.listActiveForUser(userId, this.clock.now());
   }

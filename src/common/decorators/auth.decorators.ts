@@ -20,6 +20,15 @@ export const RequireAal2 = (): MethodDecorator & ClassDecorator => SetMetadata(R
 /** The caller must hold one of these roles. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 
+export const ADMIN_ROUTE_KEY = 'adminRoute';
+
+/**
+ * An admin route: role `admin`, and an `aal2` session unless ADMIN_REQUIRE_MFA=false (the guard reads
+ * the setting at request time).
+ */
+export const AdminOnly = (): ClassDecorator & MethodDecorator =>
+  applyDecorators(Roles('admin'), SetMetadata(ADMIN_ROUTE_KEY, true), Authenticated());
+
 /** Swagger security and the 401/403 answers every authenticated route shares. */
 export const Authenticated = (): MethodDecorator & ClassDecorator =>
   applyDecorators(

@@ -1,0 +1,144 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth/auth-user';
+import { AdminOnly, CurrentUser } from '../common/decorators/auth.decorators';
+import { AuditService } from '../audit/audit.service';
+import { UserAdminService } from '../auth/user-admin.service';
+import { FeatureFlagDto } from '../feature-flags/dto/feature-flag.dto';
+import { UpdateFeatureFlagDto } from '../feature-flags/dto/update-feature-flag.dto';
+import { FeatureFlagService } from '../feature-flags/feature-flag.service';
+import { MfaService } from '../mfa/mfa.service';
+import { AdminStatsService } from './admin-stats.service';
+import { AdminReasonDto, AuditQueryDto, UserSearchQueryDto } from './dto/admin-requests.dto';
+import { AdminStatsDto, AuditPageDto, AuditVerifyDto } from './dto/admin-responses.dto';
+import { AdminUserDetailDto, AdminUserPageDto } from './dto/admin-user.dto';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+/**
+ * Support and operations. Every route needs role `admin` and, unless ADMIN_REQUIRE_MFA=false, an `aal2`
+ * session; every action is audited with the admin as actor. No logic of its own: it calls the services.
+ */
+@ApiTags('admin')
+@AdminOnly()
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly users: UserAdminService,
+    private readonly mfa: MfaService,
+    private readonly audit: AuditService,
+    private readonly flags: FeatureFlagService,
+    private readonly stats: AdminStatsService,
+  ) {}
+
+  /** Accounts by email or display name, oldest first, a page at a time. */
+  @ApiOperation({ summary: 'Search users' })
+  @ApiOkResponse({ type: AdminUserPageDto })
+  @Get('users')
+  searchUsers(@Query() query: UserSearchQueryDto): Promise<AdminUserPageDto> {
+    return this.users.search(query.query, query.cursor, query.limit ?? 20);
+  }
+
+  /** Lock state, failures, 2FA, sessions and last login; never a hash or secret. */
+  @ApiOperation({ summary: 'One user, for support' })
+  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @Get('users/:id')
+  user(@Param('id', uuid) id: string): Promise<AdminUserDetailDto> {
+    return this.users.detail(id);
+  }
+
+  @ApiOperation({ summary: 'Unlock a locked account' })
+  @ApiNoContentResponse({ description: 'Unlocked; the failure count starts again' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @Post('users/:id/unlock')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async unlock(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
+    await this.users.unlock(id, admin.userId);
+  }
+
+  /**
+   * For a user who lost their authenticator and backup codes, after checking their identity out of
+   * band: 2FA off, every session ended, the user mailed, the reason audited.
+   */
+  @ApiOperation({ summary: "Turn off a user's 2FA" })
+  @ApiNoContentResponse({ description: '2FA off; the user was notified and signed out everywhere' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @Post('users/:id/2fa/disable')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async disableMfa(
+    @Param('id', uuid) id: string,
+    @Body() dto: AdminReasonDto,
+    @CurrentUser() admin: AuthUser,
+  ): Promise<void> {
+    await this.mfa.disableFor(id, admin.userId, dto.reason);
+  }
+
+  @ApiOperation({ summary: 'Make a user change their password at the next login' })
+  @ApiNoContentResponse({ description: 'Sessions ended; the next login gets a password_change token' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @Post('users/:id/force-password-change')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async forcePasswordChange(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
+    await this.users.forcePasswordChange(id, admin.userId);
+  }
+
+  @ApiOperation({ summary: "End all of a user's sessions" })
+  @ApiNoContentResponse({ description: 'Every session of the user ended' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  @Post('users/:id/sessions/revoke')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async revokeSessions(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
+    await this.users.revokeSessions(id, admin.userId);
+  }
+
+  /** Newest first, filtered by user, type and time. */
+  @ApiOperation({ summary: 'Read the audit trail' })
+  @ApiOkResponse({ type: AuditPageDto })
+  @Get('audit')
+  auditEvents(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
+    return this.audit.query({
+      userId: query.userId,
+      type: query.type,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      before: query.cursor,
+      limit: query.limit ?? 50,
+    });
+  }
+
+  /** Walks the hash chain and names the first row that doesn't hold. */
+  @ApiOperation({ summary: 'Verify the audit hash chain' })
+  @ApiOkResponse({ type: AuditVerifyDto })
+  @Get('audit/verify')
+  verifyAudit(): Promise<AuditVerifyDto> {
+    return this.audit.verifyChain();
+  }
+
+  @ApiOperation({ summary: 'List feature flags' })
+  @ApiOkResponse({ type: FeatureFlagDto, isArray: true })
+  @Get('feature-flags')
+  featureFlags(): Promise<FeatureFlagDto[]> {
+    return this.flags.list();
+  }
+
+  /** Omitted fields keep their values; the change is audited with the state before and after. */
+  @ApiOperation({ summary: 'Change a feature flag' })
+  @ApiOkResponse({ type: FeatureFlagDto })
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  @Put('feature-flags/:key')
+  updateFeatureFlag(
+    @Param('key') key: string,
+    @Body() dto: UpdateFeatureFlagDto,
+    @CurrentUser() admin: AuthUser,
+  ): Promise<FeatureFlagDto> {
+    return this.flags.update(key, dto, admin.userId);
+  }
+
+  @ApiOperation({ summary: 'Adoption and security figures' })
+  @ApiOkResponse({ type: AdminStatsDto })
+  @Get('stats')
+  statistics(): Promise<AdminStatsDto> {
+    return this.stats.collect();
+  }
+}

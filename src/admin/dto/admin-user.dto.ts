@@ -1,0 +1,42 @@
+import type { Aal, Role } from '../../common/auth/auth-user';
+
+export class AdminUserSummaryDto {
+  id: string;
+  email: string;
+  displayName: string | null;
+  roles: Role[];
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  /** True while a lockout runs. */
+  locked: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export class AdminUserPageDto {
+  items: AdminUserSummaryDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export class AdminSessionDto {
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  aal: Aal;
+}
+
+export class AdminUserDetailDto extends AdminUserSummaryDto {
+  /** Until when the account is locked; null when it isn't. */
+  lockedUntil: Date | null;
+  /** Failures counted towards the next lockout. */
+  failedLoginAttempts: number;
+  mfaEnabledAt: Date | null;
+  /** The next login must change the password (expired, or forced by an admin). */
+  mustChangePassword: boolean;
+  passwordChangedAt: Date;
+  /** The user's active sessions, newest first. */
+  sessions: AdminSessionDto[];
+}

@@ -1,0 +1,312 @@
+import { UserAdminService } from '../src/auth/user-admin.service';
+import { enroll, Enrollment } from './factories/mfa.factory';
+import { login, registerUser, signedInUser, TestUser, uniqueEmail } from './factories/user.factory';
+import { cloneTemplate } from './support/template-database';
+import { startTestApp, TestApp } from './support/test-app';
+
+const ADMIN_PASSWORD = 'Adm1n-Passw0rd-Strong!';
+
+interface Admin extends TestUser {
+  enrollment: Enrollment;
+  aal1: string;
+  aal2: string;
+}
+
+/** An admin with 2FA, and an access token at each assurance level. */
+async function makeAdmin(t: TestApp): Promise<Admin> {
+  const email = uniqueEmail('admin');
+  const created = await t.app.get(UserAdminService).createAdmin(email, ADMIN_PASSWORD, 'test');
+  const first = await login(t.http, { email, password: ADMIN_PASSWORD });
+  const enrollment = await enroll(t.http, t.clock, first.accessToken);
+  const pending = await t.http.post('/api/v1/auth/login', { email, password: ADMIN_PASSWORD });
+  const aal2 = await t.http.post('/api/v1/auth/login/2fa', {
+    mfaToken: pending.body.mfaToken,
+    code: enrollment.codeAt(t.clock.now()),
+  });
+  t.clock.advance(30_000);
+  return {
+    id: created.id,
+    email,
+    password: ADMIN_PASSWORD,
+    enrollment,
+    aal1: first.accessToken,
+    aal2: aal2.body.accessToken,
+  };
+}
+
+describe('admin API', () => {
+  let t: TestApp;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { MAX_FAILED_LOGIN_ATTEMPTS: '2' } });
+    admin = await makeAdmin(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const as = (token: string) => ({ token });
+
+  it('opens every /admin route only to an admin with an aal2 session', async () => {
+    const doc = (await t.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const target = await registerUser(t.http);
+    const routes = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/v1/admin'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method, path })));
+    expect(routes.length).toBe(11);
+
+    const plain = await signedInUser(t.http);
+    const pendingUser = await signedInUser(t.http);
+    await enroll(t.http, t.clock, pendingUser.accessToken);
+    const mfaToken = (
+      await t.http.post('/api/v1/auth/login', { email: pendingUser.email, password: pendingUser.password })
+    ).body.mfaToken as string;
+    const expired = await registerUser(t.http);
+    await t.dataSource.query(`UPDATE users SET must_change_password = true WHERE id = $1`, [expired.id]);
+    const passwordChange = (await login(t.http, expired)).accessToken;
+    // An admin whose token has scope password_change is still refused.
+    const callers: [string, string | undefined, number[]][] = [
+      ['anonymous', undefined, [401]],
+      ['plain user', plain.accessToken, [403]],
+      ['mfa-pending', mfaToken, [401]],
+      ['password_change scope', passwordChange, [403]],
+      ['admin at aal1', admin.aal1, [403]],
+    ];
+    const wrong: string[] = [];
+    for (const { method, path } of routes) {
+      const url = path.replace('{id}', target.id).replace('{key}', 'registration_open');
+      const json = method === 'put' ? { enabled: true } : method === 'post' ? { reason: 'access matrix' } : undefined;
+      for (const [who, token, expected] of callers) {
+        const res = await t.http.request(method.toUpperCase(), url, { json, token });
+        if (!expected.includes(res.status)) wrong.push(`${who} ${method} ${path}: ${res.status}`);
+      }
+      const allowed = await t.http.request(method.toUpperCase(), url, { json, token: admin.aal2 });
+      if ([401, 403].includes(allowed.status)) wrong.push(`admin at aal2 ${method} ${path}: ${allowed.status}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('finds users page by page and shows one without hashes or secrets', async () => {
+    const tag = `find${Date.now()}`;
+    for (let i = 0; i < 3; i++) {
+      await registerUser(t.http, { email: `${tag}-${i}@example.com` });
+      t.clock.advance(1000);
+    }
+    const first = await t.http.get(`/api/v1/admin/users?query=${tag}&limit=2`, as(admin.aal2));
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((user: { email: string }) => user.email)).toEqual([
+      `${tag}-0@example.com`,
+      `${tag}-1@example.com`,
+    ]);
+    const second = await t.http.get(
+      `/api/v1/admin/users?query=${tag}&limit=2&cursor=${first.body.nextCursor}`,
+      as(admin.aal2),
+    );
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ email: `${tag}-2@example.com` })],
+      nextCursor: null,
+    });
+    expect((await t.http.get('/api/v1/admin/users?cursor=%25%25', as(admin.aal2))).status).toBe(400);
+    expect((await t.http.get('/api/v1/admin/users?limit=1000', as(admin.aal2))).status).toBe(400);
+
+    const detail = await t.http.get(`/api/v1/admin/users/${admin.id}`, as(admin.aal2));
+    expect(detail.body).toEqual(
+      expect.objectContaining({
+        email: admin.email,
+        roles: ['user', 'admin'],
+        mfaEnabled: true,
+        locked: false,
+        failedLoginAttempts: 0,
+        lastLoginAt: expect.any(String),
+        sessions: expect.arrayContaining([expect.objectContaining({ aal: 'aal2' })]),
+      }),
+    );
+    expect(detail.text).not.toMatch(/\$2[aby]\$|password_hash|passwordHash|secret/i);
+    expect(detail.text).not.toContain(admin.enrollment.secret);
+    expect((await t.http.get('/api/v1/admin/users/00000000-0000-4000-8000-000000000000', as(admin.aal2))).status).toBe(
+      404,
+    );
+    expect((await t.http.get('/api/v1/admin/users/not-a-uuid', as(admin.aal2))).status).toBe(400);
+  });
+
+  it('unlocks a locked account, audited with the admin as actor', async () => {
+    const user = await registerUser(t.http);
+    await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' });
+    await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' });
+    const before = await t.http.get(`/api/v1/admin/users/${user.id}`, as(admin.aal2));
+    expect(before.body).toEqual(expect.objectContaining({ locked: true, lockedUntil: expect.any(String) }));
+
+    expect((await t.http.post(`/api/v1/admin/users/${user.id}/unlock`, undefined, as(admin.aal2))).status).toBe(204);
+    expect((await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
+    const [row] = await t.dataSource.query(
+      `SELECT actor_id, details FROM audit_events WHERE user_id = $1 AND type = 'account.unlocked'`,
+      [user.id],
+    );
+    expect(row).toEqual({ actor_id: admin.id, details: { wasLocked: true } });
+  });
+
+  it("turns off a user's 2FA with a required reason and ends their sessions", async () => {
+    const user = await signedInUser(t.http);
+    await enroll(t.http, t.clock, user.accessToken);
+    const url = `/api/v1/admin/users/${user.id}/2fa/disable`;
+    expect((await t.http.post(url, {}, as(admin.aal2))).status).toBe(400);
+    expect((await t.http.post(url, { reason: '   ' }, as(admin.aal2))).status).toBe(400);
+    expect((await t.http.post(url, { reason: 'Lost phone; ID checked on a call' }, as(admin.aal2))).status).toBe(204);
+    expect((await t.http.get('/api/v1/auth/me', as(user.accessToken))).status).toBe(401);
+    expect((await t.http.post(url, { reason: 'again' }, as(admin.aal2))).status).toBe(409);
+    const [row] = await t.dataSource.query(
+      `SELECT actor_id, details FROM audit_events WHERE user_id = $1 AND type = 'mfa.disabled'`,
+      [user.id],
+    );
+    expect(row).toEqual({
+      actor_id: admin.id,
+      details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1 },
+    });
+  });
+
+  it('forces a password change and revokes sessions', async () => {
+    const user = await signedInUser(t.http);
+    expect(
+      (await t.http.post(`/api/v1/admin/users/${user.id}/force-password-change`, undefined, as(admin.aal2))).status,
+    ).toBe(204);
+    expect((await t.http.get('/api/v1/auth/me', as(user.accessToken))).status).toBe(401);
+    const next = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(next.body.status).toBe('password_change_required');
+
+    const other = await signedInUser(t.http);
+    expect(
+      (await t.http.post(`/api/v1/admin/users/${other.id}/sessions/revoke`, undefined, as(admin.aal2))).status,
+    ).toBe(204);
+    expect((await t.http.get('/api/v1/auth/me', as(other.accessToken))).status).toBe(401);
+    const rows = await t.dataSource.query(
+      `SELECT type, actor_id FROM audit_events WHERE user_id = ANY($1) AND actor_id = $2 ORDER BY id`,
+      [[user.id, other.id], admin.id],
+    );
+    expect(rows.map((row: { type: string }) => row.type)).toEqual([
+      'session.revoked',
+      'password.change_forced',
+      'session.revoked',
+    ]);
+  });
+
+  it('reads the audit trail with filters and a cursor, and verifies the chain', async () => {
+    const user = await registerUser(t.http);
+    for (let i = 0; i < 3; i++)
+      await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' });
+    const page = await t.http.get(`/api/v1/admin/audit?userId=${user.id}&type=login.failed&limit=2`, as(admin.aal2));
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.items[0]).toEqual(
+      expect.objectContaining({ type: 'login.failed', userId: user.id, details: { reason: expect.any(String) } }),
+    );
+    const rest = await t.http.get(
+      `/api/v1/admin/audit?userId=${user.id}&type=login.failed&limit=2&cursor=${page.body.nextCursor}`,
+      as(admin.aal2),
+    );
+    expect(rest.body.items.length).toBeGreaterThanOrEqual(1);
+    expect(Number(rest.body.items[0].id)).toBeLessThan(Number(page.body.items[1].id));
+    const future = await t.http.get(`/api/v1/admin/audit?from=2999-01-01T00:00:00Z`, as(admin.aal2));
+    expect(future.body).toEqual({ items: [], nextCursor: null });
+    expect((await t.http.get('/api/v1/admin/audit?from=yesterday', as(admin.aal2))).status).toBe(400);
+
+    const verify = await t.http.get('/api/v1/admin/audit/verify', as(admin.aal2));
+    expect(verify.body).toEqual({ ok: true, checked: expect.any(Number), firstBadId: null });
+  });
+
+  it('lists and changes feature flags, audited with the admin', async () => {
+    const list = await t.http.get('/api/v1/admin/feature-flags', as(admin.aal2));
+    expect(list.body.map((flag: { key: string }) => flag.key).sort()).toEqual([
+      'mfa_enforcement',
+      'passwordless_auth',
+      'registration_open',
+    ]);
+    const changed = await t.http.put(
+      '/api/v1/admin/feature-flags/passwordless_auth',
+      { enabled: true, rolloutPercent: 5, roles: ['admin'] },
+      as(admin.aal2),
+    );
+    expect(changed.body).toEqual(
+      expect.objectContaining({ key: 'passwordless_auth', enabled: true, rolloutPercent: 5 }),
+    );
+    expect(
+      (
+        await t.http.put(
+          '/api/v1/admin/feature-flags/passwordless_auth',
+          { enabled: true, rolloutPercent: 101 },
+          as(admin.aal2),
+        )
+      ).status,
+    ).toBe(400);
+    expect((await t.http.put('/api/v1/admin/feature-flags/nope', { enabled: true }, as(admin.aal2))).status).toBe(404);
+    const [row] = await t.dataSource.query(
+      `SELECT actor_id FROM audit_events WHERE type = 'feature_flag.changed' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(row.actor_id).toBe(admin.id);
+  });
+
+  it('reports adoption and security figures', async () => {
+    const stats = await t.http.get('/api/v1/admin/stats', as(admin.aal2));
+    const [{ users, mfa }] = await t.dataSource.query(
+      `SELECT count(*)::int AS users, count(*) FILTER (WHERE mfa_enabled)::int AS mfa FROM users WHERE deleted_at IS NULL`,
+    );
+    expect(stats.body).toEqual({
+      users,
+      mfaEnabledUsers: mfa,
+      mfaAdoptionRate: Math.round((mfa / users) * 10_000) / 10_000,
+      lockedUsers: expect.any(Number),
+      backupCodesUsed24h: 0,
+      failedLogins24h: expect.any(Number),
+      activeSessions: expect.any(Number),
+    });
+    expect(stats.body.failedLogins24h).toBeGreaterThanOrEqual(5);
+    expect(stats.body.activeSessions).toBeGreaterThan(0);
+  });
+});
+
+describe('admin API with ADMIN_REQUIRE_MFA=false', () => {
+  it('lets an admin in at aal1', async () => {
+    const t = await startTestApp({ env: { ADMIN_REQUIRE_MFA: 'false' } });
+    try {
+      const email = uniqueEmail('admin');
+      await t.app.get(UserAdminService).createAdmin(email, ADMIN_PASSWORD, 'test');
+      const session = await login(t.http, { email, password: ADMIN_PASSWORD });
+      expect((await t.http.get('/api/v1/admin/stats', as(session.accessToken))).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  const as = (token: string) => ({ token });
+});
+
+describe('admin bootstrap', () => {
+  it('creates the ADMIN_EMAIL admin once, at boot, when there is no admin', async () => {
+    const env = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD };
+    const database = await cloneTemplate();
+    try {
+      const first = await startTestApp({ env, database });
+      try {
+        const session = await login(first.http, { email: 'root@example.com', password: ADMIN_PASSWORD });
+        expect(session.accessToken).toBeDefined();
+      } finally {
+        await first.close();
+      }
+      const again = await startTestApp({ env: { ...env, ADMIN_PASSWORD: 'Another-Adm1n-Passw0rd!' }, database });
+      try {
+        const rows = await again.dataSource.query(
+          `SELECT type, actor_id FROM audit_events WHERE type = 'admin.created'`,
+        );
+        expect(rows).toEqual([{ type: 'admin.created', actor_id: 'bootstrap' }]);
+        expect(
+          (await login(again.http, { email: 'root@example.com', password: ADMIN_PASSWORD })).accessToken,
+        ).toBeDefined();
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
