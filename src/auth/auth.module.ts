@@ -8,6 +8,8 @@ import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
 import { MagicLinkService } from './magic-link.service';
 import { UserAdminService } from './user-admin.service';
 import { AdminBootstrap } from './admin-bootstrap.service';
+import { AccountDataController } from './account-data.controller';
+import { AccountDataService } from './account-data.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -44,7 +46,7 @@ import { UserRepository } from './user.repository';
     MfaModule,
     JwksModule,
   ],
-  controllers: [AuthController, AccountLinksController],
+  controllers: [AuthController, AccountLinksController, AccountDataController],
   providers: [
     AuthService,
     AccountLockout,
@@ -59,6 +61,7 @@ import { UserRepository } from './user.repository';
     MagicLinkService,
     UserAdminService,
     AdminBootstrap,
+    AccountDataService,
     EmailVerificationService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },

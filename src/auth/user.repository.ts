@@ -130,6 +130,26 @@ export class UserRepository {
     return row.since;
   }
 
+  /**
+   * Erases a deleted account's personal data: email and name replaced, the password made unusable, 2FA
+   * and roles removed, and its codes, tokens and history deleted. The row stays (deleted_at set) so the
+   * audit trail's user id still resolves to "a deleted account" and nothing else.
+   */
+  async scrub(userId: string, now: Date, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', display_name = NULL, password_hash = '!',
+              roles = '{}', email_verified_at = NULL, failed_login_attempts = 0, locked_until = NULL,
+              mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
+              mfa_last_used_step = NULL, mfa_enabled_at = NULL, mfa_enforced_since = NULL,
+              last_login_at = NULL, updated_at = $2, deleted_at = $2
+        WHERE id = $1`,
+      [userId, now],
+    );
+    for (const table of ['mfa_backup_codes', 'mfa_challenges', 'one_time_tokens', 'password_history']) {
+      await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
+    }
+  }
+
   async clearFailures(userId: string, manager: EntityManager): Promise<void> {
     await manager.query(`UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1`, [userId]);
   }

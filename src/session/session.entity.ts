@@ -10,6 +10,7 @@ export const REVOKE_REASONS = [
   'admin_revoked',
   'mfa_disabled',
   'password_reset',
+  'account_deleted',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 

@@ -113,6 +113,15 @@ export class SessionRepository {
     await (manager ?? this.dataSource.manager).query(`UPDATE sessions SET scope = $2 WHERE id = $1`, [id, scope]);
   }
 
+  listAllForUser(userId: string): Promise<SessionEntity[]> {
+    return this.repo().find({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Deletes the user's sessions; their refresh tokens go with them (foreign key cascade). */
+  async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
+  }
+
   countActive(now: Date): Promise<number> {
     return this.repo()
       .createQueryBuilder('s')

@@ -147,6 +147,16 @@ export class SessionService {
     return this.times(sessionId);
   }
 
+  /** Every session on record for the user, ended ones included (for the data export). */
+  listAllForUser(userId: string): Promise<SessionEntity[]> {
+    return this.sessions.listAllForUser(userId);
+  }
+
+  /** For account deletion: the rows go, with the addresses and devices they hold. */
+  deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
+    return this.sessions.deleteAllForUser(userId, manager);
+  }
+
   countActive(): Promise<number> {
     return this.sessions.countActive(this.clock.now());
   }

@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth/auth-user';
+import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
+import { AccountDataService } from './account-data.service';
+import { AccountExportDto, DeleteAccountDto } from './dto/account-data.dto';
+
+/** The signed-in user's own data. */
+@ApiTags('users')
+@Authenticated()
+@Controller('users')
+export class AccountDataController {
+  constructor(private readonly accounts: AccountDataService) {}
+
+  /** Everything the service keeps about the caller, as one JSON document (no hashes, secrets or tokens). */
+  @ApiOperation({ summary: 'Export my data' })
+  @ApiOkResponse({ type: AccountExportDto })
+  @Header('content-disposition', 'attachment; filename="twofold-account.json"')
+  @Header('cache-control', 'no-store')
+  @Get('me/export')
+  export(@CurrentUser() user: AuthUser): Promise<AccountExportDto> {
+    return this.accounts.export(user);
+  }
+
+  /**
+   * Deletes the caller's account: needs the password, and a current code when 2FA is on. Personal data
+   * is erased and every session ends; the audit trail keeps its events under the anonymous id.
+   */
+  @ApiOperation({ summary: 'Delete my account' })
+  @ApiNoContentResponse({ description: 'Account deleted' })
+  @ApiUnauthorizedResponse({ description: 'The 2FA code is missing or wrong' })
+  @Delete('me')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async delete(@CurrentUser() user: AuthUser, @Body() dto: DeleteAccountDto): Promise<void> {
+    await this.accounts.delete(user, dto.password, dto.code);
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AuthUser } from '../common/auth/auth-user';
+import { Clock } from '../common/clock/clock';
+import { MfaService } from '../mfa/mfa.service';
+import { SessionService } from '../session/session.service';
+import { AccountLockout } from './account-lockout.service';
+import { AuthError, AuthException } from './auth.exception';
+import { AccountExportDto } from './dto/account-data.dto';
+import { PasswordHasher } from './password-hasher.service';
+import { UserRepository } from './user.repository';
+
+const AUDIT_PAGE = 1000;
+
+/** The user's own data: everything about them as JSON, and deleting the account. */
+@Injectable()
+export class AccountDataService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionService,
+    private readonly mfa: MfaService,
+    private readonly audit: AuditService,
+    private readonly hasher: PasswordHasher,
+    private readonly lockout: AccountLockout,
+    private readonly clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Profile, 2FA status, sessions and the audit events about the user; never a hash, secret or token. */
+  async export(caller: AuthUser): Promise<AccountExportDto> {
+    const user = await this.users.findActiveById(caller.userId);
+    if (!user) throw new AuthException(AuthError.UserNotFound, 'Account no longer exists');
+    const events: AccountExportDto['auditEvents'] = [];
+    for (let before: string | undefined; ;) {
+      const page = await this.audit.query({ userId: user.id, before, limit: AUDIT_PAGE });
+      events.push(
+        ...page.items.map((event) => ({
+          occurredAt: event.occurredAt,
+          type: event.type,
+          ip: event.ip,
+          userAgent: event.userAgent,
+          details: event.details,
+        })),
+      );
+      if (!page.nextCursor) break;
+      before = page.nextCursor;
+    }
+    return {
+      exportedAt: this.clock.now(),
+      profile: {
+        id: user.id,
+        email: user.email,
+        displayName: user.displayName,
+        roles: user.roles,
+        emailVerified: user.emailVerifiedAt !== null,
+        createdAt: user.createdAt,
+        lastLoginAt: user.lastLoginAt,
+        passwordChangedAt: user.passwordChangedAt,
+      },
+      twoFactor: await this.mfa.status(caller),
+      sessions: (await this.sessions.listAllForUser(user.id)).map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt,
+        lastSeenAt: session.lastSeenAt,
+        ip: session.ip,
+        userAgent: session.userAgent,
+        aal: session.aal,
+        revokedAt: session.revokedAt,
+        revokedReason: session.revokedReason,
+      })),
+      auditEvents: events.reverse(),
+    };
+  }
+
+  /**
+   * Deletes the account after proof (the password, and a current code with 2FA on): personal data is
+   * scrubbed from the user row, sessions, tokens, codes and history are deleted, and the audit events
+   * stay, tied only to the now anonymous user id.
+   */
+  async delete(caller: AuthUser, password: string, code: string | undefined): Promise<void> {
+    const user = await this.users.findActiveById(caller.userId);
+    if (!user) throw new AuthException(AuthError.UserNotFound, 'Account no longer exists');
+    if (!(await this.hasher.verify(password, user.passwordHash))) {
+      await this.lockout.fail(
+        user,
+        this.clock.now(),
+        new AuthException(AuthError.CurrentPasswordWrong, 'The password is wrong'),
+        'wrong_current_password',
+      );
+    }
+    if (user.mfaEnabled) {
+      if (!code) throw new AuthException(AuthError.InvalidSecondFactor, 'Give a current 2FA code or a backup code');
+      if (!(await this.mfa.consumeSecondFactor(user.id, code, 'account_deletion')).ok) {
+        throw new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid');
+      }
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const ended = await this.sessions.revokeAllForUser(user.id, 'account_deleted', { manager });
+      await this.sessions.deleteAllForUser(user.id, manager);
+      await this.users.scrub(user.id, this.clock.now(), manager);
+      await this.audit.record({ type: 'user.deleted', userId: user.id, details: { endedSessions: ended } }, manager);
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { enroll } from './factories/mfa.factory';
+import { signedInUser } from './factories/user.factory';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('own data: export and delete', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('exports the profile, 2FA status, sessions and audit events, without secrets', async () => {
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+    const res = await t.http.get('/api/v1/users/me/export', { token: user.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment/);
+    expect(res.body).toEqual(
+      expect.objectContaining({
+        profile: expect.objectContaining({ id: user.id, email: user.email, roles: ['user'] }),
+        twoFactor: { enabled: true, enabledAt: expect.any(String), backupCodesRemaining: 10 },
+        sessions: [expect.objectContaining({ id: user.sessionId, aal: 'aal1', revokedAt: null })],
+      }),
+    );
+    const types = res.body.auditEvents.map((event: { type: string }) => event.type);
+    expect(types.slice(0, 2)).toEqual(['user.registered', 'login.succeeded']);
+    expect(types).toEqual(expect.arrayContaining(['mfa.setup_started', 'mfa.enabled']));
+    for (const secret of [
+      user.password,
+      user.accessToken,
+      user.refreshToken,
+      enrollment.secret,
+      ...enrollment.backupCodes,
+    ]) {
+      expect(res.text).not.toContain(secret);
+    }
+    expect(res.text).not.toMatch(/\$2[aby]\$|password_?hash|token_?hash|secret/i);
+  });
+
+  it('deletes the account with the password and a code: data erased, sessions ended, audit kept', async () => {
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+    const other = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    const del = (json: unknown) => t.http.request('DELETE', '/api/v1/users/me', { json, token: user.accessToken });
+
+    expect((await del({ password: 'Wrong-Passw0rd!', code: enrollment.codeAt(t.clock.now()) })).status).toBe(403);
+    expect((await del({ password: user.password })).status).toBe(401);
+    expect((await del({ password: user.password, code: '12345' })).status).toBe(400);
+    expect((await del({ password: user.password, code: enrollment.codeAt(t.clock.now()) })).status).toBe(204);
+
+    expect((await t.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
+    expect(other.body.status).toBe('mfa_required');
+    const again = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(again.status).toBe(401);
+    const [row] = await t.dataSource.query(`SELECT * FROM users WHERE id = $1`, [user.id]);
+    expect(row.deleted_at).not.toBeNull();
+    expect(JSON.stringify(row)).not.toContain(user.email);
+    expect(row.mfa_secret_encrypted).toBeNull();
+    for (const table of ['sessions', 'mfa_backup_codes', 'password_history', 'one_time_tokens', 'mfa_challenges']) {
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [user.id]);
+      expect({ table, n }).toEqual({ table, n: 0 });
+    }
+    const events = await t.dataSource.query(`SELECT type FROM audit_events WHERE user_id = $1 ORDER BY id`, [user.id]);
+    expect(events.map((event: { type: string }) => event.type)).toEqual(
+      expect.arrayContaining(['user.registered', 'mfa.enabled', 'user.deleted']),
+    );
+    // The address is free again.
+    expect((await t.http.post('/api/v1/auth/register', { email: user.email, password: user.password })).status).toBe(
+      201,
+    );
+  });
+});
