@@ -161,7 +161,8 @@ describe('npm run cli', () => {
     expect(created.code).toBe(0);
     const weak = await runCli(['create-admin', '--email', 'ops2@example.com'], env, 'weak\n');
     expect(weak.code).toBe(1);
-    expect(weak.output).toContain('does not meet the policy');
+    expect(weak.output).toContain('create-admin: Password does not meet the policy');
+    expect(weak.output).toMatch(/\n  - .+/);
 
     const t = await startTestApp({ database, clock, env: { MAX_FAILED_LOGIN_ATTEMPTS: '1' } });
     let userEmail: string;

@@ -18,16 +18,20 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-export interface AuditEventView {
-  id: string;
-  occurredAt: Date;
-  type: string;
-  userId: string | null;
-  actorId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  details: Record<string, unknown>;
+export type AuditEventView = HashedFields & { id: string };
+
+/** A stored row's hashed fields, as they were when it was written. */
+function fieldsOf(row: AuditRow): HashedFields {
+  return {
+    occurredAt: new Date(row.occurred_at),
+    type: row.type,
+    userId: row.user_id,
+    actorId: row.actor_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    details: row.details,
+  };
 }
 
 export interface ChainReport {
@@ -94,17 +98,7 @@ export class AuditService {
     const rows = await this.audit.find({ ...filter, limit: filter.limit + 1 }, this.dataSource.manager);
     const page = rows.slice(0, filter.limit);
     return {
-      items: page.map((row) => ({
-        id: String(row.id),
-        occurredAt: new Date(row.occurred_at),
-        type: row.type,
-        userId: row.user_id,
-        actorId: row.actor_id,
-        ip: row.ip,
-        userAgent: row.user_agent,
-        requestId: row.request_id,
-        details: row.details,
-      })),
+      items: page.map((row) => ({ id: String(row.id), ...fieldsOf(row) })),
       nextCursor: rows.length > filter.limit ? String(page[page.length - 1].id) : null,
     };
   }
@@ -124,19 +118,7 @@ export class AuditService {
       if (batch.length === 0) return { ok: true, checked, firstBadId: null };
       for (const row of batch) {
         const expectedPrev = previous?.hash ?? row.prev_hash;
-        const recomputed = auditHash(
-          {
-            occurredAt: new Date(row.occurred_at),
-            type: row.type,
-            userId: row.user_id,
-            actorId: row.actor_id,
-            ip: row.ip,
-            userAgent: row.user_agent,
-            requestId: row.request_id,
-            details: row.details,
-          },
-          row.prev_hash,
-        );
+        const recomputed = auditHash(fieldsOf(row), row.prev_hash);
         if (row.prev_hash !== expectedPrev || recomputed !== row.hash)
           return { ok: false, checked, firstBadId: String(row.id) };
         checked++;

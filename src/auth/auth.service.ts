@@ -21,7 +21,7 @@ import { MeResponseDto } from './dto/me-response.dto';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { PasswordHasher } from './password-hasher.service';
-import { passwordProblems } from './password-policy';
+import { PasswordService } from './password.service';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { MFA_TOKEN_TTL_SECONDS, TokenService } from './token.service';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
@@ -48,6 +48,7 @@ export class AuthService {
     private readonly challenges: MfaChallengeRepository,
     private readonly mfa: MfaService,
     private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordService,
     private readonly lockout: AccountLockout,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
@@ -68,14 +69,7 @@ export class AuthService {
         'Registration is closed; ask an administrator for an account',
       );
     }
-    const security = this.config.get('security', { infer: true });
-    const problems = passwordProblems(dto.password, dto.email, {
-      minLength: security.passwordMinLength,
-      requireClasses: security.passwordRequireClasses,
-    });
-    if (problems.length > 0) {
-      throw new AuthException(AuthError.WeakPassword, 'Password does not meet the policy', { reasons: problems });
-    }
+    this.passwords.assertPolicy(dto.password, dto.email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(dto.password);
     try {

@@ -101,7 +101,8 @@ export class PasswordService {
     this.notifications.passwordReset(user.email);
   }
 
-  private assertPolicy(password: string, email: string): void {
+  /** 400 `weak_password` with the reasons when the password fails PASSWORD_MIN_LENGTH and the rest of the policy. */
+  assertPolicy(password: string, email: string): void {
     const security = this.config.get('security', { infer: true });
     const problems = passwordProblems(password, email, {
       minLength: security.passwordMinLength,

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdminUserDetailDto, AdminUserPageDto, AdminUserSummaryDto } from '../admin/dto/admin-user.dto';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
-import { Config } from '../config/configuration';
 import { SessionService } from '../session/session.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
-import { passwordProblems } from './password-policy';
+import { PasswordService } from './password.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -23,9 +21,9 @@ export class UserAdminService {
     private readonly users: UserRepository,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly config: ConfigService<Config, true>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -105,17 +103,7 @@ export class UserAdminService {
    * email that belongs to a non-admin account is refused rather than promoted.
    */
   async createAdmin(email: string, password: string, actor: Actor): Promise<UserEntity> {
-    const security = this.config.get('security', { infer: true });
-    const problems = passwordProblems(password, email, {
-      minLength: security.passwordMinLength,
-      requireClasses: security.passwordRequireClasses,
-    });
-    if (problems.length > 0) {
-      throw new AuthException(
-        AuthError.WeakPassword,
-        `The admin password does not meet the policy: ${problems.join('; ')}`,
-      );
-    }
+    this.passwords.assertPolicy(password, email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password);
     try {

@@ -155,8 +155,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${command}: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof DomainException || error instanceof CommandFailed) {
-      process.stderr.write(`${error instanceof CommandFailed ? '' : `${command}: `}${error.message}\n`);
+    if (error instanceof CommandFailed) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof DomainException) {
+      const reasons = (error.extra.reasons as string[] | undefined)?.map((reason) => `\n  - ${reason}`) ?? [];
+      process.stderr.write(`${command}: ${error.message}${reasons.join('')}\n`);
       return 1;
     }
     throw error;
