@@ -53,4 +53,13 @@ describe('configuration', () => {
       'COOKIE_SAMESITE: must be one of lax|strict|none (got "sometimes")',
     ]);
   });
+
+  it('refuses a CLEANUP_CRON that is not a cron expression at boot, not at the first run', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', CLEANUP_CRON: 'every hour', ...SECRETS })).toThrow(
+      /CLEANUP_CRON: must be a cron expression/,
+    );
+    expect(loadConfig({ NODE_ENV: 'test', CLEANUP_CRON: '*/15 * * * *', ...SECRETS }).ops.cleanupCron).toBe(
+      '*/15 * * * *',
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import { RateLimit } from './duration';
 import { EnvReader } from './env-reader';
 
@@ -24,11 +25,15 @@ export interface OpsConfig {
 }
 
 export function readOpsConfig(env: EnvReader): OpsConfig {
+  const cleanupCron = env.string('CLEANUP_CRON', '0 * * * *');
+  const cron = validateCronExpression(cleanupCron);
+  if (!cron.valid)
+    env.fail('CLEANUP_CRON', `must be a cron expression like "0 * * * *" (${cron.error?.message ?? 'invalid'})`);
   return {
     redisUrl: env.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'twofold:'),
     auditRetentionDays: env.int('AUDIT_RETENTION_DAYS', 2555, 1, 36_500),
-    cleanupCron: env.string('CLEANUP_CRON', '0 * * * *'),
+    cleanupCron,
     featurePasswordlessAuth: env.bool('FEATURE_PASSWORDLESS_AUTH', false),
     rateLimit: {
       enabled: env.bool('RATE_LIMIT_ENABLED', true),
