@@ -125,6 +125,11 @@ describe('admin API', () => {
     );
     expect(detail.text).not.toMatch(/\$2[aby]\$|password_hash|passwordHash|secret/i);
     expect(detail.text).not.toContain(admin.enrollment.secret);
+    const [viewed] = await t.dataSource.query(
+      `SELECT actor_id FROM audit_events WHERE type = 'admin.user_viewed' AND user_id = $1`,
+      [admin.id],
+    );
+    expect(viewed).toEqual({ actor_id: admin.id });
     expect((await t.http.get('/api/v1/admin/users/00000000-0000-4000-8000-000000000000', as(admin.aal2))).status).toBe(
       404,
     );

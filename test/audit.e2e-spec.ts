@@ -147,6 +147,10 @@ describe('audit retention purge', () => {
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events`);
       expect(n).toBeGreaterThan(0);
       expect((await t.app.get(AuditService).verifyChain()).ok).toBe(true);
+      const [purged] = await t.dataSource.query(
+        `SELECT actor_id, details FROM audit_events WHERE type = 'audit.purged'`,
+      );
+      expect(purged).toEqual({ actor_id: 'system', details: { deleted: report.auditEvents } });
       await expect(t.dataSource.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
     } finally {
       await t.close();

@@ -93,6 +93,10 @@ describe('npm run cli', () => {
 
     const after = await startTestApp({ database, clock, env: { MFA_ENCRYPTION_KEY: newKey } });
     try {
+      const [rotated] = await after.dataSource.query(
+        `SELECT actor_id, details FROM audit_events WHERE type = 'mfa.keys_rotated'`,
+      );
+      expect(rotated).toEqual({ actor_id: 'cli', details: { reencrypted: 1, keyId: expect.any(String) } });
       const first = await after.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
       const second = await after.http.post('/api/v1/auth/login/2fa', {
         mfaToken: first.body.mfaToken,
@@ -199,7 +203,8 @@ describe('npm run cli', () => {
       });
       expect(signedIn.body.status).toBe('authenticated');
       const rows = await after.dataSource.query(
-        `SELECT type, actor_id, details FROM audit_events WHERE actor_id = 'cli' ORDER BY id`,
+        `SELECT type, actor_id, details FROM audit_events
+          WHERE actor_id = 'cli' AND type <> 'mfa.keys_rotated' ORDER BY id`,
       );
       expect(rows.map((row: { type: string }) => row.type)).toEqual([
         'admin.created',

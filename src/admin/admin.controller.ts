@@ -44,8 +44,8 @@ export class AdminController {
   @ApiOkResponse({ type: AdminUserDetailDto })
   @ApiNotFoundResponse({ description: 'No such user' })
   @Get('users/:id')
-  user(@Param('id', uuid) id: string): Promise<AdminUserDetailDto> {
-    return this.users.detail(id);
+  user(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<AdminUserDetailDto> {
+    return this.users.detail(id, admin.userId);
   }
 
   @ApiOperation({ summary: 'Unlock a locked account' })

@@ -41,8 +41,10 @@ export class UserAdminService {
     };
   }
 
-  async detail(userId: string): Promise<AdminUserDetailDto> {
+  /** Reading an account's details is audited too (`admin.user_viewed`): it is personal data. */
+  async detail(userId: string, actor: Actor): Promise<AdminUserDetailDto> {
     const user = await this.require(userId);
+    await this.audit.record({ type: 'admin.user_viewed', userId: user.id, actorId: actor });
     const sessions = await this.sessions.listActive(user.id);
     return {
       ...this.summary(user),

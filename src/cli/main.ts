@@ -98,7 +98,7 @@ async function run(app: INestApplicationContext, command: Exclude<Command, 'migr
         : 'cleanup: skipped, another replica holds the cleanup lock';
     }
     case 'rotate-mfa-key': {
-      const { reencrypted } = await app.get(MfaService).reencryptSecrets();
+      const { reencrypted } = await app.get(MfaService).reencryptSecrets(CLI_ACTOR);
       return `rotate-mfa-key: re-encrypted ${reencrypted} user(s) under the current key`;
     }
     case 'audit-verify': {

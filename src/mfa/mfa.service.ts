@@ -216,11 +216,19 @@ export class MfaService implements OnModuleInit {
    * Re-encrypts every TOTP secret under the current MFA_ENCRYPTION_KEY (older keys come from
    * MFA_ENCRYPTION_KEYS_OLD). Once it reports 0 left, the old keys can be removed.
    */
-  async reencryptSecrets(): Promise<{ reencrypted: number }> {
+  async reencryptSecrets(actorId: string): Promise<{ reencrypted: number }> {
+    const done = async (reencrypted: number) => {
+      await this.audit.record({
+        type: 'mfa.keys_rotated',
+        actorId,
+        details: { reencrypted, keyId: this.cipher.currentKeyId },
+      });
+      return { reencrypted };
+    };
     let reencrypted = 0;
     for (;;) {
       const batch = await this.mfa.findSecretsNotUnderKey(this.cipher.currentKeyId, 500);
-      if (batch.length === 0) return { reencrypted };
+      if (batch.length === 0) return done(reencrypted);
       let progressed = false;
       for (const row of batch) {
         const rewrap = (value: string | null) =>
@@ -230,7 +238,7 @@ export class MfaService implements OnModuleInit {
           progressed = true;
         }
       }
-      if (!progressed) return { reencrypted };
+      if (!progressed) return done(reencrypted);
     }
   }
 

@@ -79,6 +79,12 @@ export class SessionCleanupService {
           before,
         );
         const auditEvents = await this.audit.purgeExpired(runner.manager);
+        if (auditEvents > 0) {
+          // The purge itself goes on the record, so a gap at the start of the chain is explained.
+          await runner.manager.transaction((manager) =>
+            this.audit.record({ type: 'audit.purged', actorId: 'system', details: { deleted: auditEvents } }, manager),
+          );
+        }
         this.logger.log(
           { sessions, refreshTokens, auditEvents },
           'Cleanup deleted ended sessions, tokens and old audit events',
