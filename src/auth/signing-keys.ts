@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHash, createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { Config } from '../config/configuration';
 
 export type SigningAlgorithm = 'HS256' | 'ES256';
@@ -33,9 +33,11 @@ export class SigningKeys {
   constructor(config: ConfigService<Config, true>) {
     const jwt = config.get('jwt', { infer: true });
     if (!jwt.privateKey) {
+      // A KeyObject made once: given the string, jsonwebtoken rebuilds the key on every sign and verify.
+      const secret = createSecretKey(Buffer.from(jwt.secret));
       this.algorithm = 'HS256';
-      this.signingKey = jwt.secret;
-      this.verificationKey = jwt.secret;
+      this.signingKey = secret;
+      this.verificationKey = secret;
       return;
     }
     const privateKey = createPrivateKey(jwt.privateKey);
