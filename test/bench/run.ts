@@ -84,6 +84,8 @@ interface Row {
   latency: string;
   cpu: string;
   result: 'pass' | 'MISS' | 'info';
+  /** The most cores other work on the machine took while this was measured. */
+  other: number;
 }
 
 const started = performance.now();
@@ -113,16 +115,11 @@ function row(
   latency: string,
   pass: boolean | undefined,
   cpu = '',
+  samples: (CpuUse | undefined)[] = [],
 ) {
-  rows.push({
-    id,
-    measurement,
-    goal,
-    value,
-    latency,
-    cpu,
-    result: pass === undefined ? 'info' : pass ? 'pass' : 'MISS',
-  });
+  const result = pass === undefined ? 'info' : pass ? 'pass' : 'MISS';
+  const other = Math.max(0, ...samples.map((sample) => sample?.other ?? 0));
+  rows.push({ id, measurement, goal, value, latency, cpu, result, other });
 }
 
 const missed = (id: string) => rows.some((r) => r.id === id && r.result === 'MISS');
@@ -288,6 +285,7 @@ async function measureThroughput(ctx: Context) {
     `live ${p50p99(pooled('live'))}; bare ${p50p99(pooled('bare'))}`,
     floor >= 0.5 && errors('live') + errors('bare') === 0,
     `live: ${describeCpu(used.live)}; bare: ${describeCpu(used.bare)}`,
+    [...cpu.live, ...cpu.bare],
   );
   row(
     '2',
@@ -297,6 +295,7 @@ async function measureThroughput(ctx: Context) {
     `me ${p50p99(pooled('me'))}; live ${p50p99(pooled('live'))}`,
     auth >= 0.6 && errors('me') === 0,
     `me: ${describeCpu(used.me)}`,
+    [...cpu.me, ...cpu.live],
   );
   for (const target of ['bare', 'live', 'me'] as const) {
     const perRound = results[target].map((result) => fmt.rate(result.rate)).join(', ');
@@ -374,6 +373,7 @@ async function measureLogin(ctx: Context, info: BcryptInfo) {
     p50p99(result.latencies),
     achieved >= 0.9,
     describeCpu(cpu),
+    [cpu],
   );
   const probeP99 = percentile(probes.latencies, 99);
   row(
@@ -438,6 +438,7 @@ async function measureRefresh(ctx: Context) {
     p50p99(result.latencies),
     result.rate >= 1000,
     describeCpu(cpu),
+    [cpu],
   );
   row('4b', 'Refresh failures', '0', `${result.errors}`, '', result.errors === 0);
   if (result.errorSamples.length) details.push(`- refresh errors: ${result.errorSamples.join('; ')}`);
@@ -529,6 +530,7 @@ async function measureMfa(ctx: Context) {
     p50p99(c1.latencies),
     c1p50 < 10 && c1.errors === 0,
     describeCpu(c1.cpu),
+    [c1.cpu],
   );
   row(
     '5b',
@@ -539,6 +541,7 @@ async function measureMfa(ctx: Context) {
     p50p99(c16.latencies),
     c16.errors === 0 ? undefined : false,
     describeCpu(c16.cpu),
+    [c16.cpu],
   );
   for (const [name, result] of [
     ['concurrency 1', c1],
@@ -639,6 +642,7 @@ async function measureCleanup(ctx: Context, cliEnv: Env, workDir: string) {
     '',
     finished && cleanupMs < 60_000,
     describeCpu(cpu),
+    [cpu],
   );
   const beforeP99 = percentile(before.latencies, 99);
   const duringP99 = percentile(duringResult.latencies, 99);
@@ -651,12 +655,18 @@ async function measureCleanup(ctx: Context, cliEnv: Env, workDir: string) {
     `during ${p50p99(duringResult.latencies)}; before ${p50p99(before.latencies)}`,
     ratio <= 1.5 && duringResult.errors === 0 && before.errors === 0,
     `before: ${describeCpu(beforeCpu)}`,
+    [beforeCpu, cpu],
   );
   const said = cli.output().trim().split('\n').pop();
   details.push(`- cleanup: seeding took ${fmt.s(seedMs)}; the CLI said: ${said || '(nothing)'}`);
   for (const result of [before, duringResult]) {
     if (result.errorSamples.length) details.push(`  - login errors: ${result.errorSamples.join('; ')}`);
   }
+  return {
+    cpu,
+    before: { p50: percentile(before.latencies, 50), p99: beforeP99 },
+    during: { p50: percentile(duringResult.latencies, 50), p99: duringP99 },
+  };
 }
 
 // --- 7: start-up and memory -----------------------------------------------------------------------------
@@ -700,6 +710,7 @@ type Results = {
   throughput?: Awaited<ReturnType<typeof measureThroughput>>;
   login?: Awaited<ReturnType<typeof measureLogin>>;
   refresh?: Awaited<ReturnType<typeof measureRefresh>>;
+  cleanup?: Awaited<ReturnType<typeof measureCleanup>>;
 };
 
 const perRequestUs = (cores: number | undefined, rate: number) =>
@@ -712,7 +723,7 @@ const perRequestUs = (cores: number | undefined, rate: number) =>
  * in; the before/after figures are from those experiments.
  */
 function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number }) {
-  const { throughput, login, refresh } = results;
+  const { throughput, login, refresh, cleanup } = results;
   if (throughput && missed('1')) {
     notes.push(
       `- **1, framework floor.** \`/health/live\` cost the service ${perRequestUs(throughput.cpu.live?.service, throughput.liveRps)} µs ` +
@@ -738,8 +749,9 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'cores: two queries (the session check of AccessTokenGuard, then the user row). 26% of the service CPU ' +
         "was TypeORM's query builder in `SessionRepository.findForCheck` (findOne) and " +
         '`UserRepository.findActiveById` (createQueryBuilder); as plain parameterized SQL through ' +
-        '`dataSource.query`: 2.6k -> 4.2k req/s (the HS256 key object of 6c0922a had already taken it from ' +
-        '1.1k to 2.6k). With the two fixes of 1 as well: 5.0k. A request that needs two PostgreSQL round trips ' +
+        '`dataSource.query`: 2.6k -> 4.2k req/s, and 5.0k with the two fixes of 1 as well. (Before 6c0922a, ' +
+        'jsonwebtoken rebuilt the HS256 key on every verify and sign, 30% of this CPU; /auth/me went from about ' +
+        '1.4k to 2.5-3k req/s between bench runs.) A request that needs two PostgreSQL round trips ' +
         'cannot reach 0.6 of one that needs none while PostgreSQL shares the cores, and the ratio falls as ' +
         "`/health/live` gets cheaper: it takes one round trip per request (the guard's session query joined " +
         'with the user columns, kept on the request for `/auth/me`) or a short per-replica session cache ' +
@@ -784,6 +796,19 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'Login latency during that faster, denser cleanup is then worth measuring again (6b).',
     );
   }
+  if (cleanup && missed('6b')) {
+    notes.push(
+      `- **6b, logins during the cleanup.** The median login did not move (${fmt.ms(cleanup.during.p50)} during, ` +
+        `${fmt.ms(cleanup.before.p50)} before); the tail did (p99 ${fmt.ms(cleanup.during.p99)} vs ` +
+        `${fmt.ms(cleanup.before.p99)}). Meanwhile PostgreSQL kept ${cleanup.cpu?.postgres.toFixed(2) ?? 'n/a'} ` +
+        "cores busy with the cleanup's scans (see 6a) while a login's bcrypt takes a core of its own, so on two " +
+        "cores a login's queries, GC and the probe wait for CPU now and then: contention for cores rather than " +
+        'for locks (the batches only touch rows that ended a week ago). Proposed: the index of 6 first (it ' +
+        'removes almost all of that scanning), then a short pause between batches in ' +
+        '`SessionCleanupService.deleteInBatches` (src/session/session-cleanup.service.ts), e.g. 20 ms, so that ' +
+        'the cleanup never holds a core of a small machine for long; measure 6b again after both.',
+    );
+  }
   if (missed('7c') || memory.peakMiB >= 200) {
     notes.push(
       `- **7c, memory.** ${memory.rssMiB.toFixed(0)} MiB at the end, ${memory.peakMiB.toFixed(0)} MiB at the ` +
@@ -794,11 +819,19 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'docker/k8s/deployment.yaml.',
     );
   }
-  const explained = ['1', '2', '3a', '4a', '6a', '7c'];
+  const explained = ['1', '2', '3a', '4a', '6a', '6b', '7c'];
   for (const r of rows) {
     if (r.result === 'MISS' && !explained.includes(r.id)) {
       notes.push(`- **${r.id}** missed in this run (${r.value}); not investigated.`);
     }
+  }
+  const busy = rows.filter((r) => r.other >= 0.25);
+  if (busy.length) {
+    notes.push(
+      '- **A shared machine.** Other work took cores away during ' +
+        busy.map((r) => `${r.id} (${r.other.toFixed(2)} cores)`).join(', ') +
+        ': those numbers are worse than the service alone would give ("other" in the cores column).',
+    );
   }
 }
 
@@ -892,9 +925,10 @@ async function main(): Promise<void> {
   if (SKIP_CLEANUP) {
     if (selected('6')) row('6', 'Cleanup', '< 60 s; <= 1.5x', 'skipped (BENCH_SKIP_CLEANUP=1)', '', undefined);
   } else {
-    await step('6', () => measureCleanup(ctx, baseEnv, workDir));
+    await step('6', async () => (results.cleanup = await measureCleanup(ctx, baseEnv, workDir)));
   }
   await step('7', () => measureStartup(baseEnv, workDir));
+  if (!service.running) throw new Error(`the service exited during the run:\n${service.output()}`);
   const memory = memoryOf(service.pid);
   row(
     '7c',
