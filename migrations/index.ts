@@ -4,6 +4,7 @@ import { CreateMfa1763700200000 } from './1763700200000-create-mfa';
 import { CreateAuditEvents1763700300000 } from './1763700300000-create-audit-events';
 import { CreateOneTimeTokens1763700400000 } from './1763700400000-create-one-time-tokens';
 import { CreateFeatureFlags1763700500000 } from './1763700500000-create-feature-flags';
+import { IndexRefreshTokensSession1763700600000 } from './1763700600000-index-refresh-tokens-session';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   CreateAuditEvents1763700300000,
   CreateOneTimeTokens1763700400000,
   CreateFeatureFlags1763700500000,
+  IndexRefreshTokensSession1763700600000,
 ];
