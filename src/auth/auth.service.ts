@@ -22,7 +22,7 @@ import { RegisterUserDto } from './dto/register-user.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordService } from './password.service';
-import { RefreshTokenRepository } from './refresh-token.repository';
+import { RefreshTokenRepository, RotatedSession } from './refresh-token.repository';
 import { MFA_TOKEN_TTL_SECONDS, TokenService } from './token.service';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { MfaService } from '../mfa/mfa.service';
@@ -228,7 +228,9 @@ export class AuthService {
    * is revoked.
    */
   async refresh(refreshToken: string): Promise<LoginResponseDto> {
-    const outcome = await this.dataSource.transaction((manager) => this.rotate(refreshToken, manager));
+    const outcome =
+      (await this.rotateLive(refreshToken)) ??
+      (await this.dataSource.transaction((manager) => this.rotate(refreshToken, manager)));
     if (!outcome.ok) {
       this.metrics.refreshes.inc({ result: outcome.reuse ? 'reuse_detected' : 'failure' });
       if (outcome.reuse?.email) this.notifications.refreshTokenReuse(outcome.reuse.email);
@@ -254,6 +256,24 @@ export class AuthService {
     };
   }
 
+  /** The common case, a live token of a live session, in one statement; undefined for every other case. */
+  private async rotateLive(token: string): Promise<RefreshOutcome | undefined> {
+    const now = this.clock.now();
+    const successor = this.tokens.successorOf(token);
+    const rotated = await this.refreshTokens.rotateLive(
+      {
+        tokenHash: this.tokens.hashRefreshToken(token),
+        successorHash: this.tokens.hashRefreshToken(successor),
+        now,
+        idleExpiresAt: this.sessions.idleDeadline(now),
+        successorExpiresAt: new Date(now.getTime() + this.tokens.refreshTtlMs),
+      },
+      this.dataSource.manager,
+    );
+    return rotated && this.reissue(rotated.session, rotated.user, successor, this.dataSource.manager);
+  }
+
+  /** Every case of a rotation, step by step in one transaction: the fallback of `rotateLive`. */
   private async rotate(token: string, manager: EntityManager): Promise<RefreshOutcome> {
     const now = this.clock.now();
     const row = await this.refreshTokens.findByHashForUpdate(this.tokens.hashRefreshToken(token), manager);
@@ -265,7 +285,7 @@ export class AuthService {
       const child = await this.refreshTokens.findActiveChild(row.id, successorHash, manager);
       if (child && now.getTime() - row.usedAt.getTime() <= graceMs) {
         const session = await this.liveSession(row.sessionId, manager);
-        return session ? this.reissue(session, successor, manager) : { ok: false };
+        return session ? this.reissueFor(session, successor, manager) : { ok: false };
       }
       // Whoever holds the stolen copy may have other sessions by now: all of the user's sessions end.
       const session = await this.sessions.findById(row.sessionId, manager);
@@ -291,7 +311,7 @@ export class AuthService {
       },
       manager,
     );
-    return this.reissue(session, successor, manager);
+    return this.reissueFor(session, successor, manager);
   }
 
   private async liveSession(sessionId: string, manager: EntityManager): Promise<SessionEntity | undefined> {
@@ -303,9 +323,21 @@ export class AuthService {
     }
   }
 
-  private async reissue(session: SessionEntity, refreshToken: string, manager: EntityManager): Promise<RefreshOutcome> {
+  private async reissueFor(
+    session: SessionEntity,
+    refreshToken: string,
+    manager: EntityManager,
+  ): Promise<RefreshOutcome> {
     const user = await this.users.findActiveById(session.userId, manager);
-    if (!user) return { ok: false };
+    return user ? this.reissue(session, user, refreshToken, manager) : { ok: false };
+  }
+
+  private async reissue(
+    session: RotatedSession['session'],
+    user: RotatedSession['user'],
+    refreshToken: string,
+    manager: EntityManager,
+  ): Promise<RefreshOutcome> {
     const accessToken = this.tokens.signAccess({
       sub: user.id,
       sid: session.id,
@@ -372,7 +404,7 @@ export class AuthService {
    * for the users it targets. Enforcement starts with MFA_ENFORCEMENT_GRACE_DAYS of `recommended`
    * (counted from the first login it applied to), then `required`, which confines them to enrolling.
    */
-  private async enrollmentOf(user: UserEntity, now: Date, manager: EntityManager): Promise<Enrollment> {
+  private async enrollmentOf(user: RotatedSession['user'], now: Date, manager: EntityManager): Promise<Enrollment> {
     if (user.mfaEnabled) return { mfaEnrollment: 'none' };
     const configured = this.config.get('mfa.enrollment', { infer: true });
     if (configured === 'required') return { mfaEnrollment: 'required' };

@@ -113,6 +113,11 @@ export class SessionService {
     }
   }
 
+  /** Until when a session used at `now` stays alive without further activity (capped by its absolute expiry). */
+  idleDeadline(now: Date): Date {
+    return new Date(now.getTime() + this.idleMs);
+  }
+
   /** For refresh: the session must still be live; refreshing counts as activity. */
   async useForRefresh(sessionId: string, manager: EntityManager): Promise<SessionEntity> {
     const session = await this.sessions.findById(sessionId, manager);
@@ -120,7 +125,7 @@ export class SessionService {
     if (!session || !this.isLive(session, now)) {
       throw new SessionException(SessionError.Expired, 'Session expired or revoked');
     }
-    await this.sessions.touch(sessionId, now, new Date(now.getTime() + this.idleMs), now, manager);
+    await this.sessions.touch(sessionId, now, this.idleDeadline(now), now, manager);
     return session;
   }
 
