@@ -16,7 +16,8 @@ export class IndexRefreshTokensSession1763700600000 implements MigrationInterfac
     await queryRunner.query(`CREATE INDEX CONCURRENTLY refresh_tokens_session_idx ON refresh_tokens (session_id)`);
   }
 
+  // Plain DROP: TypeORM reverts inside a transaction whatever `transaction` says.
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS refresh_tokens_session_idx`);
+    await queryRunner.query(`DROP INDEX IF EXISTS refresh_tokens_session_idx`);
   }
 }
