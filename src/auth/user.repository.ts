@@ -1,4 +1,5 @@
 import { affectedRows, returnedRows } from '../database/affected-rows';
+import { hydrate } from '../database/hydrate';
 import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -75,12 +76,13 @@ export class UserRepository {
       .getOne();
   }
 
-  findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
-    return (manager ?? this.dataSource.manager)
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('u.id = :id AND u.deleted_at IS NULL', { id })
-      .getOne();
+  /** On every authenticated request that needs the account, so plain SQL (see `hydrate`). */
+  async findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    const [row] = await (manager ?? this.dataSource.manager).query<Record<string, unknown>[]>(
+      `SELECT * FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    return row ? hydrate(this.dataSource, UserEntity, row) : null;
   }
 
   /**
