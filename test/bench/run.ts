@@ -18,7 +18,7 @@
  */
 import { compare, hash } from 'bcrypt';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,10 +144,15 @@ interface Context {
   passwordHash: string;
 }
 
+/** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
+const IMAGE_NODE_OPTIONS =
+  /^\s*NODE_OPTIONS=(\S+)/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+
 function serviceEnv(databaseUrl: string, smtpUrl: string, port: number, dataDir: string): Env {
   return {
     PATH: env.PATH,
     NODE_ENV: 'production',
+    NODE_OPTIONS: IMAGE_NODE_OPTIONS,
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: databaseUrl,
