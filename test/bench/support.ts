@@ -237,10 +237,15 @@ function postgresTicks(): Map<string, number> {
   return ticks;
 }
 
-/** Ticks spent since `before` by the processes alive now (a backend that ended meanwhile is not counted). */
-function postgresTicksSince(before: Map<string, number>): number {
+/** Keeps the highest ticks seen per process, so a backend that ends before the sampler stops still counts. */
+function notePostgresTicks(seen: Map<string, number>): void {
+  for (const [pid, ticks] of postgresTicks()) seen.set(pid, Math.max(ticks, seen.get(pid) ?? 0));
+}
+
+/** Ticks spent since `before` by the processes seen in `seen` (a backend started meanwhile counts from 0). */
+function postgresTicksSince(before: Map<string, number>, seen: Map<string, number>): number {
   let total = 0;
-  for (const [pid, ticks] of postgresTicks()) total += Math.max(0, ticks - (before.get(pid) ?? 0));
+  for (const [pid, ticks] of seen) total += Math.max(0, ticks - (before.get(pid) ?? 0));
   return total;
 }
 
@@ -265,11 +270,13 @@ export function cpuSampler(pids: Record<string, number>): { stop(): CpuUse | und
     const ticks = processTicks(pid);
     return { name, pid, ticks, last: ticks };
   });
+  const postgres = postgresTicks();
+  const postgresSeen = new Map(postgres);
   // A process that exits before stop() keeps the ticks it was last seen with.
   const watch = setInterval(() => {
     for (const entry of named) entry.last = Math.max(entry.last, processTicks(entry.pid));
+    notePostgresTicks(postgresSeen);
   }, 250);
-  const postgres = postgresTicks();
   const self = process.cpuUsage();
   const machine = machineTicks();
   return {
@@ -281,7 +288,8 @@ export function cpuSampler(pids: Record<string, number>): { stop(): CpuUse | und
       for (const entry of named) use[entry.name] = cores(Math.max(entry.last, processTicks(entry.pid)) - entry.ticks);
       const used = process.cpuUsage(self);
       const bench = (used.user + used.system) / 1e6 / seconds;
-      const pg = cores(postgresTicksSince(postgres));
+      notePostgresTicks(postgresSeen);
+      const pg = cores(postgresTicksSince(postgres, postgresSeen));
       const total = cores(machineTicks() - machine);
       const known = Object.values(use).reduce((sum, value) => sum + value, 0) + pg + bench;
       return { ...use, postgres: pg, bench, other: Math.max(0, total - known), machine: total };
