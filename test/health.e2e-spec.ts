@@ -50,14 +50,17 @@ describe('health, docs and metrics', () => {
     });
   });
 
-  it('sends the security headers, without HSTS outside production', async () => {
-    const res = await t.http.get('/health/live');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(res.headers.get('strict-transport-security')).toBeNull();
+  it('sends the security headers on pages, errors and docs, without HSTS outside production', async () => {
+    for (const path of ['/health/live', '/api/v1/no-such-route', '/docs']) {
+      const res = await t.http.get(path);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    }
   });
 
   it('exposes an HTTP duration histogram labelled by route template', async () => {
