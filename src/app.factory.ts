@@ -2,13 +2,13 @@ import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { IncomingMessage } from 'node:http';
 import { AppModule, AppModuleOptions } from './app.module';
 import { sendError } from './common/filters/error-reply';
 import { installRequestContext } from './common/http/request-context';
 import { requestIdFor } from './common/http/request-id';
 import { computeSecurityHeaders } from './common/http/security-headers';
 import { Config } from './config/configuration';
+import { RequestLogger } from './logging/request-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
@@ -25,8 +25,7 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
     // Trust exactly TRUST_PROXY hops: a client can't spoof its address with X-Forwarded-For.
     trustProxy: (_address: string, hop: number) => hop < config.app.trustProxy,
     requestIdHeader: false,
-    // Kept on the raw request too, so the pino-http request logger logs the same id.
-    genReqId: (req: IncomingMessage) => (req.id = requestIdFor(req)),
+    genReqId: requestIdFor,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -44,6 +43,7 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
     done();
   });
   app.get(MetricsService).observeHttp(fastify);
+  app.get(RequestLogger).logRequests(fastify);
   // The API speaks JSON only: any other request body is refused before parsing.
   fastify.addHook('onRequest', (request, reply, done) => {
     const hasBody =

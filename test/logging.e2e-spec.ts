@@ -37,6 +37,41 @@ describe('request logging', () => {
     expect(all).not.toContain('canary-refresh-token');
   });
 
+  it('gives lines logged while serving a request, background mail included, the request id', async () => {
+    await t.http.post(
+      '/api/v1/auth/register',
+      { email: 'log-test-mail@example.com', password: 'Log-Test-Passw0rd!' },
+      { headers: { 'x-request-id': 'log-test-mail' } },
+    );
+    const mailLine = () => logs.entries().find((entry) => entry.msg === 'Mail written to the development outbox');
+    const deadline = Date.now() + 10_000;
+    while (!mailLine() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(mailLine()).toEqual(expect.objectContaining({ requestId: 'log-test-mail', template: 'email_verification' }));
+  });
+
+  it('logs an unhandled error and the failed request under the request id', async () => {
+    await t.dataSource.query('ALTER TABLE users RENAME TO users_hidden');
+    try {
+      const res = await t.http.post(
+        '/api/v1/auth/login',
+        { email: 'log-test-500@example.com', password: 'Log-Test-Passw0rd!' },
+        { headers: { 'x-request-id': 'log-test-500' } },
+      );
+      expect(res.status).toBe(500);
+    } finally {
+      await t.dataSource.query('ALTER TABLE users_hidden RENAME TO users');
+    }
+    const lines = logs.entries().filter((entry) => entry.requestId === 'log-test-500');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: 'Unhandled error',
+        err: expect.objectContaining({ type: 'QueryFailedError' }),
+      }),
+      expect.objectContaining({ level: 30, msg: 'request errored', res: { statusCode: 500 } }),
+    ]);
+  });
+
   it('does not log liveness probes', async () => {
     const before = logs.lines.length;
     await t.http.get('/health/live', { headers: { 'x-request-id': 'live-probe' } });
