@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import { SessionEntity } from '../session/session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { UserEntity } from './user.entity';
@@ -50,7 +51,9 @@ export class RefreshTokenRepository {
    * service (one statement instead of eight round trips doubled the rotations per second).
    */
   async rotateLive(rotation: LiveRotation, manager: EntityManager): Promise<RotatedSession | undefined> {
-    const [row] = await manager.query<RotatedRow[]>(
+    const [row] = await preparedQuery<RotatedRow>(
+      manager,
+      'refresh-token-rotate-live',
       `WITH old AS (
            SELECT t.id, t.session_id, s.expires_at AS session_expires_at
              FROM refresh_tokens t

@@ -1,5 +1,6 @@
 import { affectedRows, returnedRows } from '../database/affected-rows';
 import { hydrate } from '../database/hydrate';
+import { preparedQuery } from '../database/prepared-query';
 import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -16,7 +17,15 @@ export interface FailureOutcome {
 
 @Injectable()
 export class UserRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The entity's columns, listed: prepared statements must not `SELECT *` (see `preparedQuery`). */
+  private readonly columns: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.columns = dataSource
+      .getMetadata(UserEntity)
+      .columns.map((column) => column.databaseName)
+      .join(', ');
+  }
 
   private get repo() {
     return this.dataSource.getRepository(UserEntity);
@@ -78,8 +87,10 @@ export class UserRepository {
 
   /** On every authenticated request that needs the account, so plain SQL (see `hydrate`). */
   async findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
-    const [row] = await (manager ?? this.dataSource.manager).query<Record<string, unknown>[]>(
-      `SELECT * FROM users WHERE id = $1 AND deleted_at IS NULL`,
+    const [row] = await preparedQuery(
+      manager ?? this.dataSource.manager,
+      'user-find-active-by-id',
+      `SELECT ${this.columns} FROM users WHERE id = $1 AND deleted_at IS NULL`,
       [id],
     );
     return row ? hydrate(this.dataSource, UserEntity, row) : null;

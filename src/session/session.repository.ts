@@ -1,4 +1,5 @@
 import { returnedRows } from '../database/affected-rows';
+import { preparedQuery } from '../database/prepared-query';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -52,9 +53,18 @@ export class SessionRepository {
 
   /** On every authenticated request, so plain SQL: TypeORM's findOne cost more CPU than the query. */
   async findForCheck(id: string): Promise<SessionCheck | null> {
-    const [row] = await this.dataSource.query<
-      { user_id: string; last_seen_at: Date; idle_expires_at: Date; expires_at: Date; revoked_at: Date | null }[]
-    >(`SELECT user_id, last_seen_at, idle_expires_at, expires_at, revoked_at FROM sessions WHERE id = $1`, [id]);
+    const [row] = await preparedQuery<{
+      user_id: string;
+      last_seen_at: Date;
+      idle_expires_at: Date;
+      expires_at: Date;
+      revoked_at: Date | null;
+    }>(
+      this.dataSource.manager,
+      'session-check',
+      `SELECT user_id, last_seen_at, idle_expires_at, expires_at, revoked_at FROM sessions WHERE id = $1`,
+      [id],
+    );
     if (!row) return null;
     return {
       id,
