@@ -54,27 +54,32 @@ export class RefreshTokenRepository {
     const [row] = await preparedQuery<RotatedRow>(
       manager,
       'refresh-token-rotate-live',
-      `WITH old AS (
-           SELECT t.id, t.session_id, s.expires_at AS session_expires_at
-             FROM refresh_tokens t
-             JOIN sessions s ON s.id = t.session_id
-             JOIN users u ON u.id = s.user_id
-            WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > $3
+      // Row by row through primary keys and scalar subqueries: the plan is kept (see preparedQuery), so it
+      // must not depend on how many rows the tables had when it was made.
+      `WITH token AS MATERIALIZED (
+           SELECT id, session_id FROM refresh_tokens
+            WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $3
+              FOR NO KEY UPDATE
+         ), old AS MATERIALIZED (
+           SELECT (SELECT id FROM token) AS id, s.id AS session_id, s.user_id, s.expires_at AS session_expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id = (SELECT session_id FROM token)
               AND s.revoked_at IS NULL AND s.expires_at > $3 AND s.idle_expires_at > $3 AND u.deleted_at IS NULL
-              FOR NO KEY UPDATE OF t, s
+              FOR NO KEY UPDATE OF s
          ), used AS (
-           UPDATE refresh_tokens t SET used_at = $3 FROM old WHERE t.id = old.id
+           UPDATE refresh_tokens SET used_at = $3 WHERE id = (SELECT id FROM old)
          ), touched AS (
-           UPDATE sessions s SET last_seen_at = $3, idle_expires_at = LEAST($4, s.expires_at)
-             FROM old WHERE s.id = old.session_id
-           RETURNING s.id, s.user_id, s.aal, s.amr, s.scope
+           UPDATE sessions SET last_seen_at = $3, idle_expires_at = LEAST($4, expires_at)
+            WHERE id = (SELECT session_id FROM old)
+           RETURNING id, aal, amr, scope
          ), successor AS (
            INSERT INTO refresh_tokens (session_id, token_hash, parent_id, created_at, expires_at)
            SELECT old.session_id, $2, old.id, $3, LEAST($5, old.session_expires_at) FROM old
          )
          SELECT touched.id AS session_id, touched.aal, touched.amr, touched.scope,
                 u.id AS user_id, u.email, u.roles, u.mfa_enabled, u.mfa_enforced_since
-           FROM touched JOIN users u ON u.id = touched.user_id`,
+           FROM touched, users u
+          WHERE u.id = (SELECT user_id FROM old)`,
       [rotation.tokenHash, rotation.successorHash, rotation.now, rotation.idleExpiresAt, rotation.successorExpiresAt],
     );
     if (!row) return undefined;
