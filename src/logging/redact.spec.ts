@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { REDACTED, redactSecrets } from './redact';
 
 describe('redactSecrets', () => {
@@ -24,5 +25,25 @@ describe('redactSecrets', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
     expect(redactSecrets(cyclic)).toEqual({ name: 'loop', self: '[truncated]' });
+  });
+
+  it('keeps what failed in a query error but not the values it was given', () => {
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      detail: 'Key (email)=(a@example.com) already exists.',
+    });
+    const error = new QueryFailedError(
+      'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      ['a@example.com', '$2b$12$hash'],
+      driverError,
+    );
+    const redacted = redactSecrets({ err: error }) as { err: QueryFailedError & Record<string, unknown> };
+    expect(redacted.err).toBeInstanceOf(QueryFailedError);
+    expect(redacted.err.message).toBe(error.message);
+    expect(redacted.err.stack).toBe(error.stack);
+    expect(redacted.err.query).toBe('INSERT INTO users (email, password_hash) VALUES ($1, $2)');
+    expect((redacted.err.driverError as unknown as Record<string, unknown>).code).toBe('23505');
+    expect(JSON.stringify(redacted)).not.toMatch(/example\.com|\$2b\$/);
+    expect(error.parameters).toEqual(['a@example.com', '$2b$12$hash']);
   });
 });
