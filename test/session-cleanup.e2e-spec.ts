@@ -43,6 +43,31 @@ describe('session cleanup', () => {
     expect((await t.http.get('/api/v1/auth/me', { token: live.accessToken })).status).toBe(200);
   });
 
+  it('deletes ended rows across many batches and nothing live between them', async () => {
+    const user = await registerUser(t.http);
+    const seed = (ended: boolean, count: number) =>
+      t.dataSource.query(
+        `WITH made AS (
+           INSERT INTO sessions (user_id, created_at, last_seen_at, idle_expires_at, expires_at, aal, amr, scope)
+           SELECT $1, $2, $2, $3, $3, 'aal1', '{pwd}', 'full' FROM generate_series(1, $4::int)
+           RETURNING id, expires_at)
+         INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+         SELECT id, md5(id::text) || md5(id::text || 't'), $2, expires_at FROM made`,
+        [
+          user.id,
+          new Date(t.clock.now().getTime() - (ended ? 9 : 0) * DAY),
+          new Date(t.clock.now().getTime() + (ended ? -8 : 1) * DAY),
+          count,
+        ],
+      );
+    await seed(true, 12_000);
+    await seed(false, 3_000);
+    const report = await t.app.get(SessionCleanupService).run();
+    expect(report).toMatchObject({ ran: true, sessions: 12_000, refreshTokens: 12_000 });
+    expect(await count('sessions', user.id)).toBe(3_000);
+    expect(await count('refresh_tokens', user.id)).toBe(3_000);
+  });
+
   it('keeps recently ended sessions for the retention window', async () => {
     const user = await signedInUser(t.http);
     await t.http.post('/api/v1/auth/logout', undefined, { token: user.accessToken });
