@@ -723,9 +723,10 @@ const perRequestUs = (cores: number | undefined, rate: number) =>
 
 /**
  * What limits each missed goal, as found with CPU profiles of the service under each load
- * (BENCH_SERVICE_NODE_ARGS=--cpu-prof) and A/B runs of a patched copy of the build (each change behind an
- * environment switch, 3 alternating rounds, medians) on commit 6c0922a. The numbers of this run are filled
- * in; the before/after figures are from those experiments.
+ * (BENCH_SERVICE_NODE_ARGS=--cpu-prof) and side-by-side runs of builds before and after each fix. The
+ * numbers of this run are filled in; the before/after figures are from those runs (commits named).
+ * "The first machine" is the one of the first results (5020f2e: bare node:http 89k req/s, bcrypt 177 ms
+ * at cost 12); later runs were on one about twice as slow (bare node:http 20-24k req/s, bcrypt 270 ms).
  */
 function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number }) {
   const { throughput, login, refresh, cleanup } = results;
@@ -733,17 +734,16 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **1, framework floor.** \`/health/live\` cost the service ${perRequestUs(throughput.cpu.live?.service, throughput.liveRps)} µs ` +
         `of CPU per request, the bare server ${perRequestUs(throughput.cpu.bare?.bare, throughput.bareRps)} µs ` +
-        '(cores busy / req/s; the bare server is partly held back by the load client, so the real gap is wider). ' +
-        'A bare Fastify route does 0.88 of bare node:http here: the gap is per-request work of the application. ' +
-        'Profiled, the two largest parts: @fastify/helmet rebuilding its 12 headers on every request (the same ' +
-        'headers precomputed and set in one `onRequest` hook: 12.5k -> 19.0k req/s) and the pino-http middleware ' +
-        'of nestjs-pino, run through @fastify/middie for every request, which creates a child logger and ' +
-        'listeners even at LOG_LEVEL=warn (without it: 19.0k -> 27.4k req/s); then the guards reading decorator ' +
-        'metadata (reflect-metadata, ~4%) and two AsyncLocalStorage contexts (~5%). Proposed: `createApp` ' +
-        '(src/app.factory.ts) sets precomputed security headers instead of registering @fastify/helmet; ' +
-        'src/logging/logging.module.ts replaces the pino-http middleware by a pino `mixin` that adds `requestId` ' +
-        'from the request context plus an `onResponse` hook that writes the request line (skipped above level ' +
-        'info). Even then about 0.3 on a quiet machine: the rest is the Nest request pipeline.',
+        '(cores busy / req/s). Fixed: @fastify/helmet rebuilt its 12 headers on every request (now helmet ' +
+        'computes them once at boot, src/common/http/security-headers.ts) and nestjs-pino ran the pino-http ' +
+        'middleware through @fastify/middie for every request, building a child logger even at LOG_LEVEL=warn ' +
+        '(now a pino `mixin` for the request id and one hook for the request line, src/logging/request-logger.ts): ' +
+        '0.15-0.16 -> 0.22-0.32 side by side (5020f2e vs d1dea86). What is left is spread thin over the ' +
+        'per-request pipeline every route shares: Fastify hooks (CORS, cookies, the request context in ' +
+        "AsyncLocalStorage, middie), Nest's router and its guards reading decorator metadata (throttler, access " +
+        'token, flags), each under 2% of the CPU, and socket writes (writev, 11%). Reaching 0.5 would take ' +
+        'serving `/health/live` outside Nest as a raw Fastify route, which would stop it from measuring the ' +
+        'pipeline that every request goes through; we did not.',
     );
   }
   if (throughput && missed('2')) {
@@ -751,25 +751,22 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **2, authenticated request.** Each \`/auth/me\` cost ${perRequestUs(me?.service, throughput.meRps)} µs ` +
         `of service CPU and ${perRequestUs(me?.postgres, throughput.meRps)} µs of PostgreSQL CPU on the same two ` +
-        'cores: two queries (the session check of AccessTokenGuard, then the user row). 26% of the service CPU ' +
-        "was TypeORM's query builder in `SessionRepository.findForCheck` (findOne) and " +
-        '`UserRepository.findActiveById` (createQueryBuilder); as plain parameterized SQL through ' +
-        '`dataSource.query`: 2.6k -> 4.2k req/s, and 5.0k with the two fixes of 1 as well. (Before 6c0922a, ' +
-        'jsonwebtoken rebuilt the HS256 key on every verify and sign, 30% of this CPU; /auth/me went from about ' +
-        '1.4k to 2.5-3k req/s between bench runs.) A request that needs two PostgreSQL round trips ' +
-        'cannot reach 0.6 of one that needs none while PostgreSQL shares the cores, and the ratio falls as ' +
-        "`/health/live` gets cheaper: it takes one round trip per request (the guard's session query joined " +
-        'with the user columns, kept on the request for `/auth/me`) or a short per-replica session cache ' +
-        'invalidated through LISTEN/NOTIFY, which would weaken "a revocation holds at once on every replica".',
+        "cores. Fixed: jsonwebtoken rebuilt the HS256 key on every verify (6c0922a, 30% of this CPU); TypeORM's " +
+        'query builder in the session check and the account lookup (26%) is now plain SQL, run as named prepared ' +
+        'statements so PostgreSQL no longer plans them on every call (src/database/prepared-query.ts). What is ' +
+        'left is the price of two PostgreSQL round trips per request (the session check of AccessTokenGuard, ' +
+        'then the account) with PostgreSQL on the same cores, against a probe that has none. 0.6 needs no round ' +
+        'trip for the session check: a per-replica session cache invalidated through LISTEN/NOTIFY, which gives ' +
+        'up "a revoked session is refused at once on every replica". We keep that guarantee.',
     );
   }
   if (login && missed('3a')) {
     notes.push(
       login.capacity / login.limit < 0.9
         ? `- **3a, login.** The machine itself gave only ${login.capacity.toFixed(1)} bcrypt compares/s in-process ` +
-            `around the storm against cores / t = ${login.limit.toFixed(1)}/s (see "other" in the cores column: ` +
-            `work of other users of the machine); the service reached ${fmt.ratio(login.rate / login.capacity)} of ` +
-            'what was there. On a quiet machine this passes (0.91 to 0.95).'
+            `around the storm against cores / t = ${login.limit.toFixed(1)}/s (two compares at once run slower ` +
+            `than one alone here, or other work took the cores); the service reached ` +
+            `${fmt.ratio(login.rate / login.capacity)} of what was there. On a quiet machine this passes (0.91 to 0.96).`
         : `- **3a, login.** In-process bcrypt reached ${login.capacity.toFixed(1)}/s, the service ` +
             `${login.rate.toFixed(1)} logins/s: the rest of each login (session, refresh token, audit row, ` +
             'PostgreSQL) competes for the same cores.',
@@ -779,26 +776,36 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **4, refresh rotation.** ${fmt.rate(refresh.rate)}/s with the service at ` +
         `${refresh.cpu?.service.toFixed(2) ?? 'n/a'} and PostgreSQL at ${refresh.cpu?.postgres.toFixed(2) ?? 'n/a'} ` +
-        'cores. Each rotation is 8 round trips in one transaction (START TRANSACTION, SELECT … FOR UPDATE, UPDATE ' +
-        'used_at, SELECT session, UPDATE session, INSERT successor, SELECT user, COMMIT); ~40% of the ' +
-        "service's CPU was socket writes to PostgreSQL. Measured on a patched build: `AuthService.rotate`'s " +
-        'normal case as one statement (a CTE that locks the unused token of a live session `FOR UPDATE OF t`, ' +
-        'marks it used, touches the session, inserts the successor and returns the session with its user ' +
-        'columns) took it from 741 to 1,527/s, 1,731/s with the fixes of 1. The current transaction stays as the ' +
-        'fallback when that statement finds no unused token of a live session (grace retry, reuse, ended ' +
-        'session), so those paths keep their behaviour.',
+        'cores. Fixed: a rotation was 8 round trips in one transaction; the normal case is now one statement ' +
+        '(`RefreshTokenRepository.rotateLive`: lock the unused token, then its live session, mark the token ' +
+        'used, record the activity, insert the successor, return what the new access token needs), with the ' +
+        'step-by-step transaction kept for grace retries, reuse and ended sessions. On the first machine that ' +
+        'took 741 -> 1,527/s (1,731/s with the fixes of 1); on the slower one it runs 770-830/s. A trap found ' +
+        'on the way: a prepared statement keeps its plan, and a plan made while the tables were small ' +
+        'scanned every session per rotation (down to 90/s); the statement now reaches every row by primary ' +
+        "key. What is left: the service's half is the HTTP pipeline, JWT signing and two SHA-256 hashes; " +
+        "PostgreSQL's is the statement with its foreign-key checks and a WAL flush per rotation (each is a " +
+        'durable write).',
+    );
+  }
+  if (missed('5a')) {
+    notes.push(
+      '- **5a, 2FA step.** At concurrency 1 the step waits on about 15 PostgreSQL round trips (the challenge, ' +
+        'the account, the TOTP state, claiming the time step, closing the challenge, the login stamp, then one ' +
+        "transaction: the user's row lock, the session, evictions, the refresh token, the audit chain's lock " +
+        'and row) and the service is idle more than half of the time. On the first machine it took 5.1 ms p50 ' +
+        '(pass); on one twice as slow it takes 11-13 ms. Proposed, as for 4: fewer round trips (the challenge ' +
+        'check and close in one statement, the login stamp inside the transaction) and prepared statements.',
     );
   }
   if (missed('6a')) {
     notes.push(
-      '- **6, cleanup.** `refresh_tokens.session_id` references sessions `ON DELETE CASCADE` but has only a ' +
-        'partial index (`refresh_tokens_active_idx`: unused, unrevoked tokens), so every deleted session ' +
-        'seq-scans refresh_tokens, dead rows included: the token batches finish in seconds, the session ' +
-        'batches grow quadratically (20,000 sessions 1.7 s in all, 200,000 91 s, 1,000,000 far beyond the time ' +
-        'limit). With `CREATE INDEX ON refresh_tokens (session_id)` the same batched DELETEs of 1,000,000 ' +
-        'sessions and tokens took 27 s (12 s tokens, 15 s sessions). Proposed: a migration adding that index ' +
-        '(CREATE INDEX CONCURRENTLY on a live database; the partial index then has no query of its own). ' +
-        'Login latency during that faster, denser cleanup is then worth measuring again (6b).',
+      '- **6, cleanup.** Fixed: `refresh_tokens.session_id` had only a partial index, so every deleted session ' +
+        'seq-scanned refresh_tokens through the `ON DELETE CASCADE` (a million sessions took hours); a ' +
+        'migration adds the full index (CREATE INDEX CONCURRENTLY). The batches also walk the primary key ' +
+        'instead of rescanning deleted rows from the front (70 s -> 55 s here). What is left is per-row ' +
+        'foreign-key work: each deleted token sets `parent_id` of its successor to NULL, each deleted session ' +
+        'looks for tokens to cascade to.',
     );
   }
   if (cleanup && missed('6b')) {
@@ -806,25 +813,21 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
       `- **6b, logins during the cleanup.** The median login did not move (${fmt.ms(cleanup.during.p50)} during, ` +
         `${fmt.ms(cleanup.before.p50)} before); the tail did (p99 ${fmt.ms(cleanup.during.p99)} vs ` +
         `${fmt.ms(cleanup.before.p99)}). Meanwhile PostgreSQL kept ${cleanup.cpu?.postgres.toFixed(2) ?? 'n/a'} ` +
-        "cores busy with the cleanup's scans (see 6a) while a login's bcrypt takes a core of its own, so on two " +
-        "cores a login's queries, GC and the probe wait for CPU now and then: contention for cores rather than " +
-        'for locks (the batches only touch rows that ended a week ago). Proposed: the index of 6 first (it ' +
-        'removes almost all of that scanning), then a short pause between batches in ' +
-        '`SessionCleanupService.deleteInBatches` (src/session/session-cleanup.service.ts), e.g. 20 ms, so that ' +
-        'the cleanup never holds a core of a small machine for long; measure 6b again after both.',
+        "cores busy with the cleanup while a login's bcrypt takes a core of its own: on two cores a login's " +
+        'queries wait for CPU now and then (contention for cores, not locks: the batches only touch rows that ' +
+        'ended a week ago). Proposed: a short pause between batches in ' +
+        '`SessionCleanupService.deleteInBatches`, so the cleanup never holds a core of a small machine for long.',
     );
   }
   if (missed('7c') || memory.peakMiB >= 200) {
     notes.push(
       `- **7c, memory.** ${memory.rssMiB.toFixed(0)} MiB at the end, ${memory.peakMiB.toFixed(0)} MiB at the ` +
-        'peak: under load V8 lets the heap grow to ~240 MB before a major GC, which brings it back to ~48 MB ' +
-        'live (--trace-gc); nothing leaks, but the end value depends on when the last major GC ran. With ' +
-        '`--max-old-space-size=128` the RSS stayed at 164 MiB under the same /health/live load, throughput ' +
-        'within noise. Proposed: `NODE_OPTIONS=--max-old-space-size=160` in docker/Dockerfile and ' +
-        'docker/k8s/deployment.yaml.',
+        'peak, with the heap capped as in the image (NODE_OPTIONS=--max-old-space-size=160 in docker/Dockerfile, ' +
+        'which this bench reads). The live heap is ~50 MB (--trace-gc); what is above it is garbage not yet ' +
+        'collected and native memory (bcrypt, pg, sockets).',
     );
   }
-  const explained = ['1', '2', '3a', '4a', '6a', '6b', '7c'];
+  const explained = ['1', '2', '3a', '4a', '5a', '6a', '6b', '7c'];
   for (const r of rows) {
     if (r.result === 'MISS' && !explained.includes(r.id)) {
       notes.push(`- **${r.id}** missed in this run (${r.value}); not investigated.`);
