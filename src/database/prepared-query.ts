@@ -1,5 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { EntityManager } from 'typeorm';
+
+/**
+ * Statement names are unique per connection, not just per statement: the embedded database (PGlite)
+ * serves every connection, of every process, from one backend, where a second connection preparing
+ * the same name would fail with "prepared statement already exists".
+ */
+const PROCESS_PREFIX = randomBytes(4).toString('hex');
+const connectionIds = new WeakMap<PoolClient, number>();
+let connections = 0;
+
+function statementName(client: PoolClient, name: string): string {
+  let id = connectionIds.get(client);
+  if (id === undefined) {
+    id = ++connections;
+    connectionIds.set(client, id);
+  }
+  return `${name}-${PROCESS_PREFIX}-${id}`;
+}
 
 /**
  * Runs `text` as a named prepared statement (on the manager's transaction connection, or on a pooled
@@ -17,7 +36,7 @@ export async function preparedQuery<T extends QueryResultRow>(
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   const client = (await runner.connect()) as PoolClient;
   try {
-    return (await client.query<T>({ name, text, values })).rows;
+    return (await client.query<T>({ name: statementName(client, name), text, values })).rows;
   } finally {
     if (!manager.queryRunner) await runner.release();
   }
