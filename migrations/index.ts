@@ -5,6 +5,7 @@ import { CreateAuditEvents1763700300000 } from './1763700300000-create-audit-eve
 import { CreateOneTimeTokens1763700400000 } from './1763700400000-create-one-time-tokens';
 import { CreateFeatureFlags1763700500000 } from './1763700500000-create-feature-flags';
 import { IndexRefreshTokensSession1763700600000 } from './1763700600000-index-refresh-tokens-session';
+import { CreateAuditAppend1763700700000 } from './1763700700000-create-audit-append';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   CreateOneTimeTokens1763700400000,
   CreateFeatureFlags1763700500000,
   IndexRefreshTokensSession1763700600000,
+  CreateAuditAppend1763700700000,
 ];

@@ -135,6 +135,39 @@ describe('audit trail', () => {
   });
 });
 
+describe('audit chain under concurrent appends', () => {
+  it('links every row to the one before it when many requests append at once', async () => {
+    const t = await startTestApp();
+    try {
+      const agents = Array.from({ length: 12 }, (_, i) => `Téléphone "prevHash":"" ${i}`);
+      const answers = await Promise.all(
+        agents.map((agent, i) =>
+          t.http.post(
+            '/api/v1/auth/login',
+            { email: `nobody-${i}@example.com`, password: 'Not-the-Passw0rd!' },
+            { headers: { 'user-agent': agent } },
+          ),
+        ),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(agents.map(() => 401));
+
+      const rows: { prev_hash: string; hash: string; user_agent: string | null }[] = await t.dataSource.query(
+        `SELECT prev_hash, hash, user_agent FROM audit_events ORDER BY id`,
+      );
+      expect(
+        rows
+          .map((row) => row.user_agent)
+          .filter((agent) => agent?.startsWith('Téléphone'))
+          .sort(),
+      ).toEqual([...agents].sort());
+      rows.slice(1).forEach((row, i) => expect(row.prev_hash).toBe(rows[i].hash));
+      expect(await t.app.get(AuditService).verifyChain()).toEqual({ ok: true, checked: rows.length, firstBadId: null });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('audit retention purge', () => {
   it('the cleanup job deletes events past AUDIT_RETENTION_DAYS only, and the rest still verifies', async () => {
     const t = await startTestApp({ env: { AUDIT_RETENTION_DAYS: '5' } });

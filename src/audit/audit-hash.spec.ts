@@ -1,4 +1,5 @@
-import { auditHash, canonicalJson, GENESIS_HASH, HashedFields } from './audit-hash';
+import { createHash } from 'node:crypto';
+import { auditHash, auditHashParts, canonicalJson, GENESIS_HASH, HashedFields } from './audit-hash';
 
 const event: HashedFields = {
   occurredAt: new Date('2026-01-01T00:00:00Z'),
@@ -24,5 +25,21 @@ describe('audit hashing', () => {
     expect(auditHash({ ...event, details: { a: { c: null, d: [2, 1] }, b: 1 } }, GENESIS_HASH)).toBe(first);
     expect(auditHash({ ...event, type: 'login.failed' }, GENESIS_HASH)).not.toBe(first);
     expect(auditHash(event, first)).not.toBe(first);
+  });
+
+  it('splits the row around the previous hash, wherever the same text appears in other fields', () => {
+    const prevHash = 'ab'.repeat(32);
+    const tricky: HashedFields = {
+      ...event,
+      userAgent: '"prevHash":""',
+      requestId: 'x","prevHash":"',
+      details: { prevHash: '', nested: { prevHash: '"prevHash":""' } },
+    };
+    for (const fields of [event, tricky]) {
+      const { prefix, suffix } = auditHashParts(fields);
+      const whole = canonicalJson({ ...fields, occurredAt: fields.occurredAt.toISOString(), prevHash });
+      expect(prefix + prevHash + suffix).toBe(whole);
+      expect(auditHash(fields, prevHash)).toBe(createHash('sha256').update(whole).digest('hex'));
+    }
   });
 });

@@ -23,8 +23,24 @@ export interface HashedFields {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+const PREV_HASH_SLOT = '"prevHash":""';
+
+/**
+ * The canonical row with an empty `prevHash`, split where the previous hash goes, so that the database
+ * can complete the hash once it holds the append lock (audit_append()). The last `"prevHash":""` is the
+ * top-level key: the keys after it (requestId, type, userAgent, userId) hold strings or null, whose
+ * quotes are escaped, so the sequence can't occur in them.
+ */
+export function auditHashParts(fields: HashedFields): { prefix: string; suffix: string } {
+  const canonical = canonicalJson({ ...fields, occurredAt: fields.occurredAt.toISOString(), prevHash: '' });
+  const slot = canonical.lastIndexOf(PREV_HASH_SLOT) + PREV_HASH_SLOT.length - 1;
+  return { prefix: canonical.slice(0, slot), suffix: canonical.slice(slot) };
+}
+
 /** SHA-256 over the canonical row and the previous row's hash: editing any row breaks every later link. */
 export function auditHash(fields: HashedFields, prevHash: string): string {
-  const canonical = canonicalJson({ ...fields, occurredAt: fields.occurredAt.toISOString(), prevHash });
-  return createHash('sha256').update(canonical).digest('hex');
+  const { prefix, suffix } = auditHashParts(fields);
+  return createHash('sha256')
+    .update(prefix + prevHash + suffix)
+    .digest('hex');
 }

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-
-/** Arbitrary but fixed: serializes appends so the hash chain never forks. */
-const AUDIT_APPEND_LOCK = 0x7f0f_a0d1;
+import { preparedQuery } from '../database/prepared-query';
 
 export interface AuditRow {
   id: string;
@@ -17,6 +15,9 @@ export interface AuditRow {
   prev_hash: string;
   hash: string;
 }
+
+/** A new row: the database completes the chain link (see `auditHashParts`). */
+export type AppendedRow = Omit<AuditRow, 'id' | 'prev_hash' | 'hash'> & { hash_prefix: string; hash_suffix: string };
 
 export interface AuditFilter {
   userId?: string;
@@ -59,30 +60,23 @@ export class AuditRepository {
     return row.count;
   }
 
-  /** Takes the append lock for the rest of the transaction and answers the last hash. */
-  async lockAndReadLastHash(manager: EntityManager): Promise<string | undefined> {
-    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_APPEND_LOCK]);
-    const [last] = await manager.query<{ hash: string }[]>(`SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1`);
-    return last?.hash;
-  }
-
-  async insert(row: Omit<AuditRow, 'id'>, manager: EntityManager): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_events (occurred_at, type, user_id, actor_id, ip, user_agent, request_id, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        row.occurred_at,
-        row.type,
-        row.user_id,
-        row.actor_id,
-        row.ip,
-        row.user_agent,
-        row.request_id,
-        JSON.stringify(row.details),
-        row.prev_hash,
-        row.hash,
-      ],
-    );
+  /**
+   * Appends a row to the chain in one round trip: audit_append() takes the append lock, reads the last
+   * hash and stores the row with prev_hash and hash = sha256(hashPrefix || prev_hash || hashSuffix).
+   */
+  async append(row: AppendedRow, manager: EntityManager): Promise<void> {
+    await preparedQuery(manager, 'audit-append', `SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      row.occurred_at,
+      row.type,
+      row.user_id,
+      row.actor_id,
+      row.ip,
+      row.user_agent,
+      row.request_id,
+      JSON.stringify(row.details),
+      row.hash_prefix,
+      row.hash_suffix,
+    ]);
   }
 
   /** Rows in chain order after `afterId`, a batch at a time. */

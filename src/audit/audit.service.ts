@@ -5,7 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
 import { currentClient } from '../common/http/request-context';
 import { Config } from '../config/configuration';
-import { auditHash, GENESIS_HASH, HashedFields } from './audit-hash';
+import { auditHash, auditHashParts, HashedFields } from './audit-hash';
 import { AuditFilter, AuditRepository, AuditRow } from './audit.repository';
 
 export interface AuditEvent {
@@ -63,7 +63,6 @@ export class AuditService {
   /** Appends an event; pass the manager of the change it records so both commit or neither does. */
   async record(event: AuditEvent, manager?: EntityManager): Promise<void> {
     if (!manager) return this.dataSource.transaction((own) => this.record(event, own));
-    const prevHash = (await this.audit.lockAndReadLastHash(manager)) ?? GENESIS_HASH;
     // The request being served, if any: CLI commands and scheduled jobs have none.
     const client = currentClient();
     const fields: HashedFields = {
@@ -76,7 +75,8 @@ export class AuditService {
       requestId: client?.requestId?.slice(0, 128) ?? null,
       details: event.details ?? {},
     };
-    await this.audit.insert(
+    const { prefix, suffix } = auditHashParts(fields);
+    await this.audit.append(
       {
         occurred_at: fields.occurredAt,
         type: fields.type,
@@ -86,8 +86,8 @@ export class AuditService {
         user_agent: fields.userAgent,
         request_id: fields.requestId,
         details: fields.details,
-        prev_hash: prevHash,
-        hash: auditHash(fields, prevHash),
+        hash_prefix: prefix,
+        hash_suffix: suffix,
       },
       manager,
     );
