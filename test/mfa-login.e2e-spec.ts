@@ -104,6 +104,40 @@ describe('login with two-factor authentication', () => {
     expect((await secondStep(late, user.backupCodes[2])).status).toBe(401);
   });
 
+  it('completes a pending login once when two requests race with different valid codes', async () => {
+    const user = await enrolledUser();
+    const mfaToken = await passwordStep(user);
+    const answers = await Promise.all([
+      secondStep(mfaToken, user.backupCodes[0]),
+      secondStep(mfaToken, user.backupCodes[1]),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+    expect(answers.find((answer) => answer.status === 401)?.body.code).toBe('invalid_mfa_token');
+    const [{ sessions }] = await t.dataSource.query(
+      `SELECT count(*)::int AS sessions FROM sessions WHERE user_id = $1 AND 'backup_code' = ANY(amr)`,
+      [user.id],
+    );
+    expect(sessions).toBe(1);
+  });
+
+  it('resets the failure counter and records the login only when the second step succeeds', async () => {
+    const user = await enrolledUser();
+    const mfaToken = await passwordStep(user);
+    const right = user.codeAt(t.clock.now());
+    const wrong = right === '000000' ? '111111' : '000000';
+    expect((await secondStep(mfaToken, wrong)).status).toBe(401);
+    expect((await secondStep(mfaToken, wrong)).status).toBe(401);
+    const loginAt = () =>
+      t.dataSource.query(`SELECT failed_login_attempts, last_login_at FROM users WHERE id = $1`, [user.id]);
+    const [before] = await loginAt();
+    expect(before.failed_login_attempts).toBe(2);
+    t.clock.advance(1_000);
+    expect((await secondStep(mfaToken, right)).status).toBe(200);
+    const [after] = await loginAt();
+    expect(after.failed_login_attempts).toBe(0);
+    expect(after.last_login_at).toEqual(t.clock.now());
+  });
+
   it('refuses malformed codes with 400', async () => {
     const user = await enrolledUser();
     const mfaToken = await passwordStep(user);

@@ -180,11 +180,10 @@ export class AuthService {
   private async checkSecondFactor(mfaToken: string, code: string): Promise<LoginResponseDto> {
     const claims = await this.tokens.verifyMfa(mfaToken);
     const now = this.clock.now();
-    if (!claims || !(await this.challenges.isOpen(claims.jti, claims.sub, now))) {
+    const user = claims && (await this.users.findActiveWithOpenChallenge(claims.sub, claims.jti, now));
+    if (!claims || !user) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
     }
-    const user = await this.users.findActiveById(claims.sub);
-    if (!user) throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired; log in again');
     await this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
     if (!factor.ok) {
@@ -196,17 +195,22 @@ export class AuthService {
         factor.method === 'otp' ? 'totp' : 'backup_code',
       );
     }
-    if (!(await this.challenges.close(claims.jti, now))) {
-      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
-    }
-    return this.completeLogin(user, [claims.firstFactor, factor.method]);
+    return this.completeLogin(user, [claims.firstFactor, factor.method], claims.jti);
   }
 
-  private async completeLogin(user: UserEntity, amr: string[]): Promise<LoginResponseDto> {
+  /**
+   * Starts the session of a login whose factors all passed. With 2FA, `challengeId` is the pending
+   * login: it is closed in the same transaction, so that only one request completes it.
+   */
+  private async completeLogin(user: UserEntity, amr: string[], challengeId?: string): Promise<LoginResponseDto> {
     const now = this.clock.now();
-    await this.users.recordSuccessfulLogin(user.id, now);
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
     return this.dataSource.transaction(async (manager) => {
+      if (challengeId === undefined) {
+        await this.users.recordSuccessfulLogin(user.id, now, manager);
+      } else if (!(await this.challenges.closeRecordingLogin(challengeId, user.id, now, manager))) {
+        throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
+      }
       const enrollment = await this.enrollmentOf(user, now, manager);
       const scope: Scope = this.mustChangePassword(user, now)
         ? 'password_change'

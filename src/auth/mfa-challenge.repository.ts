@@ -1,7 +1,7 @@
-import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 
 /** A password login waiting for its second factor; the MFA token names it and is good for one success. */
 @Injectable()
@@ -16,20 +16,24 @@ export class MfaChallengeRepository {
     return row.id;
   }
 
-  async isOpen(id: string, userId: string, now: Date): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `SELECT id FROM mfa_challenges WHERE id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3`,
+  /**
+   * Closes the challenge and records the successful login on the account, in one statement of the
+   * session's transaction; false, having changed nothing, when another request closed it first (it
+   * waits on the row lock, then finds the challenge used).
+   */
+  async closeRecordingLogin(id: string, userId: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const rows = await preparedQuery(
+      manager,
+      'mfa-challenge-close',
+      `WITH closed AS (
+         UPDATE mfa_challenges SET used_at = $3
+          WHERE id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3
+          RETURNING user_id)
+       UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $3
+        WHERE id = (SELECT user_id FROM closed)
+        RETURNING id`,
       [id, userId, now],
     );
     return rows.length > 0;
-  }
-
-  /** Closes the challenge; false when another request closed it first. */
-  async close(id: string, now: Date): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
-      `UPDATE mfa_challenges SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2`,
-      [id, now],
-    );
-    return affectedRows(result) > 0;
   }
 }

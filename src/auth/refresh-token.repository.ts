@@ -39,7 +39,12 @@ export class RefreshTokenRepository {
     token: Pick<RefreshTokenEntity, 'sessionId' | 'tokenHash' | 'parentId' | 'createdAt' | 'expiresAt'>,
     manager: EntityManager,
   ): Promise<void> {
-    await manager.getRepository(RefreshTokenEntity).insert(token);
+    await preparedQuery(
+      manager,
+      'refresh-token-insert',
+      `INSERT INTO refresh_tokens (session_id, token_hash, parent_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [token.sessionId, token.tokenHash, token.parentId, token.createdAt, token.expiresAt],
+    );
   }
 
   /**

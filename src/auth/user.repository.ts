@@ -1,5 +1,5 @@
 import { affectedRows, returnedRows } from '../database/affected-rows';
-import { hydrate } from '../database/hydrate';
+import { columnList, hydrate } from '../database/hydrate';
 import { preparedQuery } from '../database/prepared-query';
 import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
@@ -17,14 +17,10 @@ export interface FailureOutcome {
 
 @Injectable()
 export class UserRepository {
-  /** The entity's columns, listed: prepared statements must not `SELECT *` (see `preparedQuery`). */
   private readonly columns: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.columns = dataSource
-      .getMetadata(UserEntity)
-      .columns.map((column) => column.databaseName)
-      .join(', ');
+    this.columns = columnList(dataSource, UserEntity);
   }
 
   private get repo() {
@@ -92,6 +88,20 @@ export class UserRepository {
       'user-find-active-by-id',
       `SELECT ${this.columns} FROM users WHERE id = $1 AND deleted_at IS NULL`,
       [id],
+    );
+    return row ? hydrate(this.dataSource, UserEntity, row) : null;
+  }
+
+  /** The account behind a pending 2FA login, only while its challenge is open: both in one round trip. */
+  async findActiveWithOpenChallenge(id: string, challengeId: string, now: Date): Promise<UserEntity | null> {
+    const [row] = await preparedQuery(
+      this.dataSource.manager,
+      'user-find-with-open-challenge',
+      `SELECT ${this.columns} FROM users
+        WHERE id = $1 AND deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM mfa_challenges c
+                       WHERE c.id = $2 AND c.user_id = $1 AND c.used_at IS NULL AND c.expires_at > $3)`,
+      [id, challengeId, now],
     );
     return row ? hydrate(this.dataSource, UserEntity, row) : null;
   }
@@ -175,8 +185,8 @@ export class UserRepository {
     return affectedRows(result) > 0;
   }
 
-  async recordSuccessfulLogin(userId: string, now: Date): Promise<void> {
-    await this.dataSource.query(
+  async recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<void> {
+    await manager.query(
       `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`,
       [userId, now],
     );

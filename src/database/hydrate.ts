@@ -15,3 +15,11 @@ export function hydrate<T extends ObjectLiteral>(
   for (const column of metadata.columns) column.setEntityValue(entity, row[column.databaseName]);
   return entity;
 }
+
+/** An entity's columns, listed, for the statements that must not `SELECT *` (see `preparedQuery`). */
+export function columnList<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>): string {
+  return dataSource
+    .getMetadata(target)
+    .columns.map((column) => column.databaseName)
+    .join(', ');
+}

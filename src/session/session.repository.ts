@@ -2,7 +2,8 @@ import { returnedRows } from '../database/affected-rows';
 import { preparedQuery } from '../database/prepared-query';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
+import { columnList, hydrate } from '../database/hydrate';
 import { RevokeReason, SessionEntity } from './session.entity';
 
 export type NewSession = Pick<
@@ -18,7 +19,11 @@ export type SessionCheck = Pick<
 
 @Injectable()
 export class SessionRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly columns: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.columns = columnList(dataSource, SessionEntity);
+  }
 
   private repo(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(SessionEntity);
@@ -35,20 +40,38 @@ export class SessionRepository {
     manager: EntityManager,
   ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
     await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [session.userId]);
-    const created = await this.repo(manager).save(this.repo(manager).create(session));
-    const evicted = returnedRows<{ id: string }>(
-      await manager.query(
-        `UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
+    // One statement: its eviction query doesn't see the new row, so it keeps maxActive - 1 others.
+    const [row] = await preparedQuery<ObjectLiteral & { evicted_ids: string[] }>(
+      manager,
+      'session-create-evicting',
+      `WITH created AS (
+         INSERT INTO sessions (user_id, created_at, last_seen_at, idle_expires_at, expires_at, aal, amr, scope, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING ${this.columns}),
+       evicted AS (
+         UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
           WHERE id IN (
             SELECT id FROM sessions
-             WHERE user_id = $1 AND id <> $4 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
              ORDER BY created_at DESC, id DESC
-            OFFSET $3)
-          RETURNING id`,
-        [session.userId, session.createdAt, maxActive - 1, created.id],
-      ),
+            OFFSET $11)
+          RETURNING id)
+       SELECT created.*, ARRAY(SELECT id FROM evicted) AS evicted_ids FROM created`,
+      [
+        session.userId,
+        session.createdAt,
+        session.lastSeenAt,
+        session.idleExpiresAt,
+        session.expiresAt,
+        session.aal,
+        session.amr,
+        session.scope,
+        session.ip,
+        session.userAgent,
+        maxActive - 1,
+      ],
     );
-    return { created, evictedIds: evicted.map((row) => row.id) };
+    return { created: hydrate(this.dataSource, SessionEntity, row), evictedIds: row.evicted_ids };
   }
 
   /** On every authenticated request, so plain SQL: TypeORM's findOne cost more CPU than the query. */
