@@ -1,4 +1,4 @@
-import * as speakeasy from 'speakeasy';
+import { HOTP, Secret } from 'otpauth';
 
 export const TOTP_STEP_SECONDS = 30;
 export const TOTP_DIGITS = 6;
@@ -8,13 +8,13 @@ const WINDOW = 1;
 const CODE = /^\d{6}$/;
 
 /**
- * The only place that touches speakeasy. Its `verify` compares parseInt() values, so "12345x",
- * " 123456" or "+12345" would pass: codes are held to exactly six ASCII digits first. Its default
- * encoding is ASCII: base32 is passed everywhere.
+ * The only place that touches the TOTP library (otpauth, RFC 4226/6238 with node:crypto's HMAC). Codes
+ * are held to exactly six ASCII digits before it sees them, and the step a code matched is named, so
+ * that the caller can refuse a step used before.
  */
 export const Totp = {
   generateSecret(): string {
-    return speakeasy.generateSecret({ length: SECRET_BYTES }).base32;
+    return new Secret({ size: SECRET_BYTES }).base32;
   },
 
   otpauthUrl(secret: string, issuer: string, account: string): string {
@@ -41,18 +41,14 @@ export const Totp = {
   matchingStep(secret: string, code: string, now: Date): number | undefined {
     if (!CODE.test(code)) return undefined;
     const current = Totp.stepAt(now);
-    for (let offset = -WINDOW; offset <= WINDOW; offset++) {
-      const step = current + offset;
-      const expected = speakeasy.totp({
-        secret,
-        encoding: 'base32',
-        algorithm: 'sha1',
-        digits: TOTP_DIGITS,
-        step: TOTP_STEP_SECONDS,
-        time: step * TOTP_STEP_SECONDS,
-      });
-      if (expected === code) return step;
-    }
-    return undefined;
+    const delta = HOTP.validate({
+      token: code,
+      secret: Secret.fromBase32(secret),
+      algorithm: 'SHA1',
+      digits: TOTP_DIGITS,
+      counter: current,
+      window: WINDOW,
+    });
+    return delta === null ? undefined : current + delta;
   },
 };
