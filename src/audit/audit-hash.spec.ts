@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { auditHash, auditHashParts, canonicalJson, GENESIS_HASH, HashedFields } from './audit-hash';
+import { auditHash, auditHashParts, canonicalJson, HashedFields } from './audit-hash';
+
+const GENESIS_HASH = '0'.repeat(64);
 
 const event: HashedFields = {
   occurredAt: new Date('2026-01-01T00:00:00Z'),

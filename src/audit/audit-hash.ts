@@ -21,15 +21,13 @@ export interface HashedFields {
   details: Record<string, unknown>;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
-
 const PREV_HASH_SLOT = '"prevHash":""';
 
 /**
  * The canonical row with an empty `prevHash`, split where the previous hash goes, so that the database
- * can complete the hash once it holds the append lock (audit_append()). The last `"prevHash":""` is the
- * top-level key: the keys after it (requestId, type, userAgent, userId) hold strings or null, whose
- * quotes are escaped, so the sequence can't occur in them.
+ * can complete the hash once it holds the append lock (audit_append(); the first row's previous hash is
+ * 64 zeros). The last `"prevHash":""` is the top-level key: the keys after it (requestId, type,
+ * userAgent, userId) hold strings or null, whose quotes are escaped, so the sequence can't occur in them.
  */
 export function auditHashParts(fields: HashedFields): { prefix: string; suffix: string } {
   const canonical = canonicalJson({ ...fields, occurredAt: fields.occurredAt.toISOString(), prevHash: '' });
