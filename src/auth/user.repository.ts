@@ -74,11 +74,15 @@ export class UserRepository {
     return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
   }
 
-  findActiveByEmail(email: string): Promise<UserEntity | null> {
-    return this.repo
-      .createQueryBuilder('u')
-      .where('lower(u.email) = lower(:email) AND u.deleted_at IS NULL', { email })
-      .getOne();
+  /** Every login starts here, so plain SQL as `findActiveById`; matches the email case-insensitively. */
+  async findActiveByEmail(email: string): Promise<UserEntity | null> {
+    const [row] = await preparedQuery(
+      this.dataSource.manager,
+      'user-find-active-by-email',
+      `SELECT ${this.columns} FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`,
+      [email],
+    );
+    return row ? hydrate(this.dataSource, UserEntity, row) : null;
   }
 
   /** On every authenticated request that needs the account, so plain SQL (see `hydrate`). */
