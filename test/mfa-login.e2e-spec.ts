@@ -26,6 +26,14 @@ describe('login with two-factor authentication', () => {
     return res.body.mfaToken as string;
   }
 
+  /** A password step done, with the current code and one that is surely wrong. */
+  async function pendingLogin() {
+    const user = await enrolledUser();
+    const mfaToken = await passwordStep(user);
+    const right = user.codeAt(t.clock.now());
+    return { user, mfaToken, right, wrong: right === '000000' ? '111111' : '000000' };
+  }
+
   const secondStep = (mfaToken: string, code: string) => t.http.post('/api/v1/auth/login/2fa', { mfaToken, code });
 
   it('answers mfa_required, then issues aal2 tokens for a TOTP code', async () => {
@@ -78,10 +86,7 @@ describe('login with two-factor authentication', () => {
   });
 
   it('counts wrong codes on the failure counter, so guessing ends in lockout', async () => {
-    const user = await enrolledUser();
-    const mfaToken = await passwordStep(user);
-    const right = user.codeAt(t.clock.now());
-    const wrong = right === '000000' ? '111111' : '000000';
+    const { user, mfaToken, right, wrong } = await pendingLogin();
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
     const third = await secondStep(mfaToken, wrong);
@@ -121,10 +126,7 @@ describe('login with two-factor authentication', () => {
   });
 
   it('resets the failure counter and records the login only when the second step succeeds', async () => {
-    const user = await enrolledUser();
-    const mfaToken = await passwordStep(user);
-    const right = user.codeAt(t.clock.now());
-    const wrong = right === '000000' ? '111111' : '000000';
+    const { user, mfaToken, right, wrong } = await pendingLogin();
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
     const loginAt = () =>
