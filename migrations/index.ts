@@ -6,6 +6,7 @@ import { CreateOneTimeTokens1763700400000 } from './1763700400000-create-one-tim
 import { CreateFeatureFlags1763700500000 } from './1763700500000-create-feature-flags';
 import { IndexRefreshTokensSession1763700600000 } from './1763700600000-index-refresh-tokens-session';
 import { CreateAuditAppend1763700700000 } from './1763700700000-create-audit-append';
+import { AuditPurgeChainPrefix1763700800000 } from './1763700800000-audit-purge-chain-prefix';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   CreateFeatureFlags1763700500000,
   IndexRefreshTokensSession1763700600000,
   CreateAuditAppend1763700700000,
+  AuditPurgeChainPrefix1763700800000,
 ];

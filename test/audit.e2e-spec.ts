@@ -169,6 +169,30 @@ describe('audit chain under concurrent appends', () => {
 });
 
 describe('audit retention purge', () => {
+  it('deletes only a whole prefix of the chain when rows entered it out of time order', async () => {
+    const t = await startTestApp({ env: { AUDIT_RETENTION_DAYS: '5' } });
+    try {
+      const audit = t.app.get(AuditService);
+      const day = 86_400_000;
+      // Rows join the chain in the order they got the append lock, not the order of their clock
+      // readings: 'test.late' read the clock before 'test.recent' but appended after it.
+      await audit.record({ type: 'test.old' });
+      t.clock.advance(20 * day);
+      await audit.record({ type: 'test.recent' });
+      t.clock.advance(-19 * day);
+      await audit.record({ type: 'test.late' });
+      t.clock.advance(19 * day);
+      await audit.record({ type: 'test.newest' });
+
+      expect(await audit.purgeExpired()).toBe(1);
+      const left: { type: string }[] = await t.dataSource.query(`SELECT type FROM audit_events ORDER BY id`);
+      expect(left.map((row) => row.type)).toEqual(['test.recent', 'test.late', 'test.newest']);
+      expect((await audit.verifyChain()).ok).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('the cleanup job deletes events past AUDIT_RETENTION_DAYS only, and the rest still verifies', async () => {
     const t = await startTestApp({ env: { AUDIT_RETENTION_DAYS: '5' } });
     try {
