@@ -1,6 +1,7 @@
 import { authenticator, enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser } from './factories/user.factory';
 import { claimsOf } from './support/jwt';
+import { eventually } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('login with two-factor authentication', () => {
@@ -148,6 +149,36 @@ describe('login with two-factor authentication', () => {
     }
     expect((await secondStep('not-a-jwt', '123456')).status).toBe(400);
   });
+
+  // A transaction holding the user's row needs a second connection: PostgreSQL only (PGlite serves one).
+  if (process.env.TEST_DATABASE_URL) {
+    it('waits for an account deletion in progress without deadlocking, then refuses the closed login', async () => {
+      // A backup code: claiming a TOTP step updates the user's row, which would wait before the transaction.
+      const { user, mfaToken } = await pendingLogin();
+      const deletion = t.dataSource.createQueryRunner();
+      await deletion.connect();
+      try {
+        // The order account deletion locks in: the user's row, then the user's challenges.
+        await deletion.startTransaction();
+        await deletion.query(`UPDATE users SET display_name = display_name WHERE id = $1`, [user.id]);
+        const step = secondStep(mfaToken, user.backupCodes[0]);
+        await eventually(async () => {
+          const [{ waiting }] = await t.dataSource.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          expect(waiting).toBe(1);
+        });
+        await deletion.query(`DELETE FROM mfa_challenges WHERE user_id = $1`, [user.id]);
+        await deletion.commitTransaction();
+        const answer = await step;
+        expect(answer.status).toBe(401);
+        expect(answer.body.code).toBe('invalid_mfa_token');
+      } finally {
+        await deletion.release();
+      }
+    });
+  }
 
   it('refuses the MFA token on every authenticated route and as a refresh token', async () => {
     const user = await enrolledUser();

@@ -200,17 +200,14 @@ export class AuthService {
 
   /**
    * Starts the session of a login whose factors all passed. With 2FA, `challengeId` is the pending
-   * login: it is closed in the same transaction, so that only one request completes it.
+   * login: it is closed in the same transaction, so that only one request completes it. That happens
+   * after the session starts, which locks the user's row first: every transaction that touches both
+   * (account deletion too) locks the user before the challenge, so they never deadlock.
    */
   private async completeLogin(user: UserEntity, amr: string[], challengeId?: string): Promise<LoginResponseDto> {
     const now = this.clock.now();
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
     return this.dataSource.transaction(async (manager) => {
-      if (challengeId === undefined) {
-        await this.users.recordSuccessfulLogin(user.id, now, manager);
-      } else if (!(await this.challenges.closeRecordingLogin(challengeId, user.id, now, manager))) {
-        throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
-      }
       const enrollment = await this.enrollmentOf(user, now, manager);
       const scope: Scope = this.mustChangePassword(user, now)
         ? 'password_change'
@@ -218,6 +215,11 @@ export class AuthService {
           ? 'mfa_enrollment'
           : 'full';
       const response = await this.openSession(user, { aal, amr, scope }, enrollment, manager);
+      if (challengeId === undefined) {
+        await this.users.recordSuccessfulLogin(user.id, now, manager);
+      } else if (!(await this.challenges.closeRecordingLogin(challengeId, user.id, now, manager))) {
+        throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
+      }
       await this.audit.record(
         { type: 'login.succeeded', userId: user.id, details: { amr, aal, scope, sessionId: response.sessionId } },
         manager,
