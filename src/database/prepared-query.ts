@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PoolClient, QueryResultRow } from 'pg';
-import { EntityManager } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 
 /**
  * Statement names are unique per connection, not just per statement: the embedded database (PGlite)
@@ -37,6 +37,9 @@ export async function preparedQuery<T extends QueryResultRow>(
   const client = (await runner.connect()) as PoolClient;
   try {
     return (await client.query<T>({ name: statementName(client, name), text, values })).rows;
+  } catch (error) {
+    // As TypeORM's own queries fail, so that callers and the error filter see one kind of error.
+    throw new QueryFailedError(text, values, error as Error);
   } finally {
     if (!manager.queryRunner) await runner.release();
   }
