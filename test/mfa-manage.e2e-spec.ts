@@ -70,6 +70,19 @@ describe('managing 2FA', () => {
     expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.enabled).toBe(true);
   });
 
+  it('refuses to skip enrollment once 2FA is on, and records no skip', async () => {
+    const user = await enrolledUser();
+    const res = await t.http.post('/api/v1/2fa/skip', undefined, { token: user.accessToken });
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual(expect.objectContaining({ statusCode: 409, code: 'mfa_already_enabled' }));
+    expect(res.body.requestId).toEqual(expect.any(String));
+    const skipped = await t.dataSource.query(
+      `SELECT 1 FROM audit_events WHERE user_id = $1 AND type = 'mfa.enrollment_skipped'`,
+      [user.id],
+    );
+    expect(skipped).toHaveLength(0);
+  });
+
   it('regenerates backup codes with a current code; the old set dies', async () => {
     const user = await enrolledUser();
     const res = await t.http.post(

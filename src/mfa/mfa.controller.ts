@@ -100,6 +100,7 @@ export class MfaController {
   @ApiOperation({ summary: 'Skip recommended two-factor enrollment' })
   @ApiNoContentResponse({ description: 'Skipped' })
   @ApiForbiddenResponse({ description: 'Enrollment is required' })
+  @ApiConflictResponse({ description: 'Two-factor authentication is already on' })
   @AllowScope('mfa_enrollment')
   @Post('skip')
   @HttpCode(HttpStatus.NO_CONTENT)

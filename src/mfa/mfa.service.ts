@@ -204,8 +204,11 @@ export class MfaService implements OnModuleInit {
     return backupCodes;
   }
 
-  /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`. */
+  /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`; 409 once 2FA is on. */
   async skip(user: AuthUser): Promise<void> {
+    if ((await this.stateOf(user.userId)).enabled) {
+      throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    }
     if (this.config.get('mfa.enrollment', { infer: true }) === 'required' || user.scope === 'mfa_enrollment') {
       throw new MfaException(MfaError.EnrollmentRequired, 'Two-factor authentication is required for this account');
     }
