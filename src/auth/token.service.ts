@@ -4,47 +4,16 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
-import { Aal, AALS, Role, Scope, SCOPES } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { SigningKeys } from './signing-keys';
-
-export interface AccessClaims {
-  sub: string;
-  sid: string;
-  typ: 'access';
-  aal: Aal;
-  amr: string[];
-  scope: Scope;
-  roles: Role[];
-  jti: string;
-  iat: number;
-  exp: number;
-  iss: string;
-  aud: string;
-}
-
-/** A pending login's token: accepted only by POST /auth/login/2fa. */
-export interface MfaClaims {
-  sub: string;
-  typ: 'mfa';
-  /** The challenge this token stands for. */
-  jti: string;
-  /** The first factor already given (`pwd` or `email`). */
-  amr: [FirstFactor];
-  iat: number;
-  exp: number;
-  iss: string;
-  aud: string;
-}
+import { AccessClaims, AccessSubject, Claims, isAccessClaims, isMfaClaims, MfaClaims } from './token-claims';
 
 export const MFA_TOKEN_TTL_SECONDS = 300;
 
-export type AccessSubject = Pick<AccessClaims, 'sub' | 'sid' | 'aal' | 'amr' | 'scope' | 'roles'>;
-
 /**
- * Access tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY) verified with the algorithm pinned (no `alg: none`, no key confusion) and
- * `iss`/`aud` checked, against the injected clock. Refresh tokens are opaque 256-bit values stored only
- * as SHA-256 hashes.
+ * Access tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY) verified with the algorithm pinned (no `alg: none`,
+ * no key confusion), `iss`/`aud` checked and every other claim held to its exact shape (`token-claims.ts`),
+ * against the injected clock. Refresh tokens are opaque 256-bit values stored only as SHA-256 hashes.
  */
 @Injectable()
 export class TokenService {
@@ -69,7 +38,7 @@ export class TokenService {
   }
 
   signAccess(subject: AccessSubject): string {
-    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const iat = this.nowSeconds();
     const claims: AccessClaims = {
       ...subject,
       typ: 'access',
@@ -83,7 +52,7 @@ export class TokenService {
   }
 
   signMfa(userId: string, challengeId: string, firstFactor: FirstFactor): string {
-    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const iat = this.nowSeconds();
     const claims: MfaClaims = {
       sub: userId,
       typ: 'mfa',
@@ -105,39 +74,39 @@ export class TokenService {
     });
   }
 
+  /** Verified claims of a pending login's token, or undefined for anything else. */
   async verifyMfa(token: string): Promise<(MfaClaims & { firstFactor: FirstFactor }) | undefined> {
-    const claims = await this.verify<MfaClaims>(token);
-    if (claims?.typ !== 'mfa' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return undefined;
-    const [firstFactor] = Array.isArray(claims.amr) ? claims.amr : [];
-    return firstFactor === 'pwd' || firstFactor === 'email' ? { ...claims, firstFactor } : undefined;
+    const now = this.nowSeconds();
+    const claims = await this.verify(token, now);
+    return claims && isMfaClaims(claims, now) ? { ...claims, firstFactor: claims.amr[0] } : undefined;
   }
 
-  private async verify<T extends object>(token: string): Promise<T | undefined> {
+  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type or shape). */
+  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
+    const now = this.nowSeconds();
+    const claims = await this.verify(token, now);
+    return claims && isAccessClaims(claims, now) ? claims : undefined;
+  }
+
+  private async verify(token: string, now: number): Promise<Claims | undefined> {
     try {
-      return await this.jwt.verifyAsync<T>(token, {
+      const claims = await this.jwt.verifyAsync<Claims>(token, {
         secret: this.keys.verificationKey as string,
         algorithms: [this.keys.algorithm],
         issuer: this.issuer,
         audience: this.audience,
-        clockTimestamp: Math.floor(this.clock.now().getTime() / 1000),
+        clockTimestamp: now,
+        // `nbf` gets the same leeway as `iat`, in hasValidTimes.
+        ignoreNotBefore: true,
       });
+      return typeof claims === 'object' && claims !== null ? claims : undefined;
     } catch {
       return undefined;
     }
   }
 
-  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type). */
-  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
-    const claims = await this.verify<AccessClaims>(token);
-    if (!claims) return undefined;
-    const valid =
-      claims.typ === 'access' &&
-      typeof claims.sub === 'string' &&
-      typeof claims.sid === 'string' &&
-      (AALS as readonly string[]).includes(claims.aal) &&
-      (SCOPES as readonly string[]).includes(claims.scope) &&
-      Array.isArray(claims.roles);
-    return valid ? claims : undefined;
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 
   newRefreshToken(): string {
