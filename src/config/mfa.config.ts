@@ -16,6 +16,22 @@ export interface MfaConfig {
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+/** 32 random bytes have about 30 distinct values; fewer than 16 happens by chance about once in 10^15. */
+const MIN_DISTINCT_BYTES = 16;
+
+/**
+ * A key nobody drew at random: few distinct bytes (64 zeros, `ab` x 32, `deadbeef` x 8), a block repeated
+ * to fill it, or a counting sequence (00 01 02 ...). Real keys come from `openssl rand -hex 32`.
+ */
+export function isPlaceholderKey(hex: string): boolean {
+  const bytes = [...Buffer.from(hex, 'hex')];
+  if (new Set(bytes).size < MIN_DISTINCT_BYTES) return true;
+  for (let period = 1; period <= bytes.length / 2; period++) {
+    if (bytes.every((byte, index) => byte === bytes[index % period])) return true;
+  }
+  const step = (bytes[1] - bytes[0] + 256) % 256;
+  return bytes.every((byte, index) => index === 0 || (byte - bytes[index - 1] + 256) % 256 === step);
+}
 
 export function readMfaConfig(env: EnvReader, app: AppConfig): MfaConfig {
   let key = env.raw('MFA_ENCRYPTION_KEY');
@@ -24,6 +40,12 @@ export function readMfaConfig(env: EnvReader, app: AppConfig): MfaConfig {
   }
   if (key === undefined) env.fail('MFA_ENCRYPTION_KEY', 'is required in production (32-byte hex)');
   else if (!HEX_KEY.test(key)) env.fail('MFA_ENCRYPTION_KEY', 'must be 32 bytes written as 64 hex characters');
+  else if (app.nodeEnv === 'production' && isPlaceholderKey(key)) {
+    env.fail(
+      'MFA_ENCRYPTION_KEY',
+      'is a placeholder (a pattern, not random bytes); generate one with openssl rand -hex 32',
+    );
+  }
   const oldKeys = env.list('MFA_ENCRYPTION_KEYS_OLD');
   if (oldKeys.some((old) => !HEX_KEY.test(old))) {
     env.fail('MFA_ENCRYPTION_KEYS_OLD', 'must be a comma-separated list of 64-hex-character keys');
