@@ -20,6 +20,8 @@ describe('magic links', () => {
         FEATURE_PASSWORDLESS_AUTH: 'true',
         MAGIC_LINK_TTL_MINUTES: '15',
         MAX_FAILED_LOGIN_ATTEMPTS: '2',
+        // Shorter than the link's life, so a link refused during a lock can still be used after it.
+        ACCOUNT_LOCKOUT_DURATION_MINUTES: '10',
       },
     });
   });
@@ -93,8 +95,10 @@ describe('magic links', () => {
   it('still asks for the second factor when 2FA is on, and refuses a locked account', async () => {
     const user = await signedInUser(t.http);
     const enrollment = await enroll(t.http, t.clock, user.accessToken);
-    const pending = await verify(await magicToken(user));
+    const link = await magicToken(user);
+    const pending = await verify(link);
     expect(pending.body.status).toBe('mfa_required');
+    expect((await verify(link)).status).toBe(410);
     const done = await t.http.post('/api/v1/auth/login/2fa', {
       mfaToken: pending.body.mfaToken,
       code: enrollment.codeAt(t.clock.now()),
@@ -107,6 +111,44 @@ describe('magic links', () => {
     await t.http.post('/api/v1/auth/login', { email: other.email, password: 'Wrong-Passw0rd!' });
     const locked = await verify(await magicToken(other));
     expect(locked.status).toBe(423);
+  });
+
+  it('does not use up a link refused while the account is locked: it works once the lock ends', async () => {
+    const user = await registerUser(t.http);
+    const link = await magicToken(user);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await t.http.post('/api/v1/auth/login', { email: user.email, password: 'Wrong-Passw0rd!' });
+    }
+    const locked = await verify(link);
+    expect(locked.status).toBe(423);
+    expect(locked.body).toEqual(expect.objectContaining({ code: 'account_locked', lockedUntil: expect.any(String) }));
+    expect((await verify(link)).status).toBe(423);
+    const [unused] = await t.dataSource.query(
+      `SELECT used_at FROM one_time_tokens WHERE user_id = $1 AND purpose = 'magic_link'`,
+      [user.id],
+    );
+    expect(unused.used_at).toBeNull();
+
+    t.clock.advance(Date.parse(locked.body.lockedUntil) - t.clock.now().getTime() + 1000);
+    const signedIn = await verify(link);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.status).toBe('authenticated');
+    expect((await verify(link)).status).toBe(410);
+  });
+
+  it('does not use up a link refused by the flag targeting: it works once the account is targeted again', async () => {
+    const flags = t.app.get(FeatureFlagService);
+    const user = await registerUser(t.http);
+    const link = await magicToken(user);
+    await flags.update('passwordless_auth', { enabled: true, rolloutPercent: 0, allowEmails: [] }, 'test');
+    try {
+      expect((await verify(link)).status).toBe(410);
+    } finally {
+      await flags.update('passwordless_auth', { enabled: true, rolloutPercent: 100, allowEmails: [] }, 'test');
+    }
+    const signedIn = await verify(link);
+    expect(signedIn.status).toBe(200);
+    expect(claimsOf(signedIn.body.accessToken).amr).toEqual(['email']);
   });
 
   it('sends links only to the accounts the flag targets, and the kill switch turns the routes off at once', async () => {

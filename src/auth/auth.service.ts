@@ -38,6 +38,9 @@ export type FirstFactor = 'pwd' | 'email';
 
 type Enrollment = Pick<LoginResponseDto, 'mfaEnrollment' | 'mfaEnrollmentGraceEndsAt'>;
 
+/** Spends a single-use first factor inside the sign-in's transaction. */
+export type UseUp = (manager: EntityManager) => Promise<void>;
+
 type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false; reuse?: { email: string | undefined } };
 
 @Injectable()
@@ -159,16 +162,21 @@ export class AuthService {
   /**
    * A first factor (password or magic link) was right: with 2FA on, the login waits for the second
    * factor (the failure counter is reset only then: a known password must not buy unlimited guesses at
-   * the code); otherwise the session starts.
+   * the code); otherwise the session starts. `useUp` spends a single-use first factor (a magic link) in
+   * the transaction that starts the session or the pending login, after the user's row is locked: every
+   * check that may refuse the sign-in has passed by then, and if it throws nothing starts.
    */
-  async afterFirstFactor(user: UserEntity, firstFactor: FirstFactor): Promise<LoginResponseDto> {
-    if (!user.mfaEnabled) return this.completeLogin(user, [firstFactor]);
+  async afterFirstFactor(user: UserEntity, firstFactor: FirstFactor, useUp?: UseUp): Promise<LoginResponseDto> {
+    if (!user.mfaEnabled) return this.completeLogin(user, [firstFactor], { useUp });
     const now = this.clock.now();
-    const challengeId = await this.challenges.create(
-      user.id,
-      now,
-      new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
-    );
+    const expiresAt = new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000);
+    const challengeId = useUp
+      ? await this.dataSource.transaction(async (manager) => {
+          const created = await this.challenges.create(user.id, now, expiresAt, manager);
+          await useUp(manager);
+          return created;
+        })
+      : await this.challenges.create(user.id, now, expiresAt);
     return {
       status: 'mfa_required',
       mfaToken: this.tokens.signMfa(user.id, challengeId, firstFactor),
@@ -195,16 +203,21 @@ export class AuthService {
         factor.method === 'otp' ? 'totp' : 'backup_code',
       );
     }
-    return this.completeLogin(user, [claims.firstFactor, factor.method], claims.jti);
+    return this.completeLogin(user, [claims.firstFactor, factor.method], { challengeId: claims.jti });
   }
 
   /**
    * Starts the session of a login whose factors all passed. With 2FA, `challengeId` is the pending
    * login: it is closed in the same transaction, so that only one request completes it. That happens
    * after the session starts, which locks the user's row first: every transaction that touches both
-   * (account deletion too) locks the user before the challenge, so they never deadlock.
+   * (account deletion too) locks the user before the challenge, so they never deadlock. `useUp` runs
+   * there too (see `afterFirstFactor`).
    */
-  private async completeLogin(user: UserEntity, amr: string[], challengeId?: string): Promise<LoginResponseDto> {
+  private async completeLogin(
+    user: UserEntity,
+    amr: string[],
+    { challengeId, useUp }: { challengeId?: string; useUp?: UseUp } = {},
+  ): Promise<LoginResponseDto> {
     const now = this.clock.now();
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
     return this.dataSource.transaction(async (manager) => {
@@ -215,6 +228,7 @@ export class AuthService {
           ? 'mfa_enrollment'
           : 'full';
       const response = await this.openSession(user, { aal, amr, scope }, enrollment, manager);
+      await useUp?.(manager);
       if (challengeId === undefined) {
         await this.users.recordSuccessfulLogin(user.id, now, manager);
       } else if (!(await this.challenges.closeRecordingLogin(challengeId, user.id, now, manager))) {

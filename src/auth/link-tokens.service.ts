@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { AuthError, AuthException } from './auth.exception';
-import { OneTimeTokenRepository, TokenPurpose } from './one-time-token.repository';
+import { OneTimeTokenRepository, TokenPurpose, TokenRow } from './one-time-token.repository';
 
 /** The shape of every link token: 32 random bytes, base64url. */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -32,13 +32,29 @@ export class LinkTokens {
    * 410 for one used, replaced by a newer one, or expired. A rolled-back transaction leaves it usable.
    */
   async consume(token: string, purpose: TokenPurpose, manager: EntityManager): Promise<string> {
-    const row = await this.tokens.findForUpdate(purpose, LinkTokens.hash(token), manager);
-    if (!row) throw new AuthException(AuthError.InvalidLinkToken, 'This link is not valid');
     const now = this.clock.now();
-    if (row.usedAt || row.expiresAt <= now || !(await this.tokens.markUsed(row.id, now, manager))) {
-      throw new AuthException(AuthError.LinkTokenGone, 'This link was already used or has expired; ask for a new one');
-    }
+    const row = LinkTokens.usable(await this.tokens.findForUpdate(purpose, LinkTokens.hash(token), manager), now);
+    if (!(await this.tokens.markUsed(row.id, now, manager))) throw LinkTokens.gone();
     return row.userId;
+  }
+
+  /**
+   * The user of a token that is usable now, with the same 400 and 410 as `consume`, leaving it unused:
+   * for the checks that may refuse the action before the transaction that uses it up.
+   */
+  async userOf(token: string, purpose: TokenPurpose, manager: EntityManager): Promise<string> {
+    return LinkTokens.usable(await this.tokens.findCurrent(purpose, LinkTokens.hash(token), manager), this.clock.now())
+      .userId;
+  }
+
+  private static usable(row: TokenRow | null, now: Date): TokenRow {
+    if (!row) throw new AuthException(AuthError.InvalidLinkToken, 'This link is not valid');
+    if (row.usedAt || row.expiresAt <= now) throw LinkTokens.gone();
+    return row;
+  }
+
+  private static gone(): AuthException {
+    return new AuthException(AuthError.LinkTokenGone, 'This link was already used or has expired; ask for a new one');
   }
 
   private static hash(token: string): string {

@@ -66,38 +66,45 @@ export class MagicLinkService {
   /**
    * Signs in with the link's token: answers like a password login (`mfa_required` when 2FA is on, 423
    * when locked). The link works once; used, replaced or expired: 410. It also confirms the address.
+   * Every check that may refuse the sign-in comes first, so a refused link stays usable (after the lock
+   * ends, say); it is used up in the transaction that starts the session or the pending 2FA login.
    */
   async verify(token: string): Promise<LoginResponseDto> {
     await this.assertSwitchedOn();
-    let user: UserEntity | null;
-    try {
-      user = await this.dataSource.transaction(async (manager) => {
-        const userId = await this.linkTokens.consume(token, 'magic_link', manager);
-        const account = await this.users.findActiveById(userId, manager);
-        if (!account) return null;
-        await this.audit.record({ type: 'magic_link.used', userId }, manager);
-        if (!account.emailVerifiedAt) await this.users.markEmailVerified(userId, this.clock.now(), manager);
-        return account;
-      });
-    } catch (error) {
-      if (error instanceof AuthException) {
-        const result = error.code === AuthError.InvalidLinkToken ? 'invalid' : 'expired_or_used';
-        this.metrics.magicLinkVerifications.inc({ result });
-      }
-      throw error;
-    }
+    const userId = await this.linkTokens
+      .userOf(token, 'magic_link', this.dataSource.manager)
+      .catch((error: unknown) => this.countLinkFailure(error));
+    const user = await this.users.findActiveById(userId);
     if (!user || !(await this.targets(user))) {
       this.metrics.magicLinkVerifications.inc({ result: 'refused' });
       throw new AuthException(AuthError.LinkTokenGone, 'This link is no longer valid; sign in with your password');
     }
+    const now = this.clock.now();
     try {
-      await this.lockout.assertNotLocked(user, this.clock.now());
+      await this.lockout.assertNotLocked(user, now);
     } catch (error) {
       this.metrics.magicLinkVerifications.inc({ result: 'refused' });
       throw error;
     }
+    const response = await this.auth
+      .afterFirstFactor(user, 'email', async (manager) => {
+        await this.linkTokens.consume(token, 'magic_link', manager);
+        await this.audit.record({ type: 'magic_link.used', userId }, manager);
+        if (!user.emailVerifiedAt) await this.users.markEmailVerified(userId, now, manager);
+      })
+      .catch((error: unknown) => this.countLinkFailure(error));
     this.metrics.magicLinkVerifications.inc({ result: 'success' });
-    return this.auth.afterFirstFactor(user, 'email');
+    return response;
+  }
+
+  /** Counts a link that is unknown, or used or expired (a concurrent request may have used it meanwhile); rethrows. */
+  private countLinkFailure(error: unknown): never {
+    if (error instanceof AuthException && error.code === AuthError.InvalidLinkToken) {
+      this.metrics.magicLinkVerifications.inc({ result: 'invalid' });
+    } else if (error instanceof AuthException && error.code === AuthError.LinkTokenGone) {
+      this.metrics.magicLinkVerifications.inc({ result: 'expired_or_used' });
+    }
+    throw error;
   }
 
   private async assertSwitchedOn(): Promise<void> {

@@ -8,8 +8,11 @@ import { preparedQuery } from '../database/prepared-query';
 export class MfaChallengeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async create(userId: string, now: Date, expiresAt: Date): Promise<string> {
-    const [row] = await this.dataSource.query<{ id: string }[]>(
+  async create(userId: string, now: Date, expiresAt: Date, manager?: EntityManager): Promise<string> {
+    // Inside a transaction that touches other per-user rows, the user's row is locked first: the lock order
+    // of every transaction touching users and per-user tables, so they never deadlock.
+    if (manager) await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    const [row] = await (manager ?? this.dataSource.manager).query<{ id: string }[]>(
       `INSERT INTO mfa_challenges (user_id, created_at, expires_at) VALUES ($1, $2, $3) RETURNING id`,
       [userId, now, expiresAt],
     );

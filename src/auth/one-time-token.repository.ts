@@ -34,9 +34,23 @@ export class OneTimeTokenRepository {
   }
 
   /** The token's row, locked for the transaction that uses it. */
-  async findForUpdate(purpose: TokenPurpose, tokenHash: string, manager: EntityManager): Promise<TokenRow | null> {
+  findForUpdate(purpose: TokenPurpose, tokenHash: string, manager: EntityManager): Promise<TokenRow | null> {
+    return this.find(purpose, tokenHash, manager, ' FOR UPDATE');
+  }
+
+  /** The token's row as it is now, locking nothing: for checks before the transaction that uses it. */
+  findCurrent(purpose: TokenPurpose, tokenHash: string, manager: EntityManager): Promise<TokenRow | null> {
+    return this.find(purpose, tokenHash, manager, '');
+  }
+
+  private async find(
+    purpose: TokenPurpose,
+    tokenHash: string,
+    manager: EntityManager,
+    lock: '' | ' FOR UPDATE',
+  ): Promise<TokenRow | null> {
     const [row] = await manager.query<{ id: string; user_id: string; expires_at: Date; used_at: Date | null }[]>(
-      `SELECT id, user_id, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 FOR UPDATE`,
+      `SELECT id, user_id, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2${lock}`,
       [tokenHash, purpose],
     );
     return row ? { id: row.id, userId: row.user_id, expiresAt: row.expires_at, usedAt: row.used_at } : null;
