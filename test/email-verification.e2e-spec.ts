@@ -10,6 +10,15 @@ function tokenIn(text: string): string {
   return match[1];
 }
 
+const SAMPLES = 50;
+const WARM_UP = 10;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 describe('email verification', () => {
   let sink: SmtpSink;
 
@@ -77,11 +86,56 @@ describe('email verification', () => {
       expect((await t.http.post('/api/v1/auth/email/verify', { token: first })).status).toBe(410);
       expect((await t.http.post('/api/v1/auth/email/verify', { token: second })).status).toBe(204);
       expect(sink.mails.some((mail) => mail.to === 'nobody-here@example.com')).toBe(false);
+      const [requested] = await t.dataSource.query(
+        `SELECT user_id, details FROM audit_events WHERE type = 'email.verification_requested' ORDER BY id DESC LIMIT 1`,
+      );
+      expect(requested).toEqual({ user_id: null, details: { account: 'unknown' } });
     });
 
     it('refuses malformed tokens with 400', async () => {
       expect((await t.http.post('/api/v1/auth/email/verify', { token: 'x' })).status).toBe(400);
       expect((await t.http.post('/api/v1/auth/email/verify', {})).status).toBe(400);
+    });
+  });
+
+  describe('resend timing', () => {
+    let t: TestApp;
+
+    // Its own app, mailing to the development outbox: an SMTP sink in this process would load the very
+    // process that measures.
+    beforeAll(async () => {
+      t = await startTestApp({ env: { EMAIL_VERIFICATION: 'optional' } });
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('answers as fast for an unconfirmed account as for an unknown email (no timing oracle)', async () => {
+      const accounts: TestUser[] = [];
+      for (let i = 0; i < 4; i++) accounts.push(await registerUser(t.http));
+      const timed = async (email: string): Promise<number> => {
+        const started = process.hrtime.bigint();
+        const res = await t.http.post('/api/v1/auth/email/verify/resend', { email });
+        expect(res.status).toBe(202);
+        return Number(process.hrtime.bigint() - started) / 1e6;
+      };
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let round = -WARM_UP; round < SAMPLES; round++) {
+        const record = (into: number[]) => (ms: number) => round >= 0 && into.push(ms);
+        const pair = [
+          () => timed(accounts[(round + WARM_UP) % accounts.length].email).then(record(known)),
+          () => timed(`nobody-${round + WARM_UP}@example.com`).then(record(unknown)),
+        ];
+        // Interleaved, the order alternating, so changes in the machine's load hit both alike.
+        if (round % 2 !== 0) pair.reverse();
+        for (const sample of pair) await sample();
+      }
+      // Before, an unconfirmed account answered about 2 ms later (a transaction against none at all).
+      const [knownMs, unknownMs] = [median(known), median(unknown)];
+      expect(known.length + unknown.length).toBe(2 * SAMPLES);
+      expect(Math.abs(knownMs - unknownMs)).toBeLessThan(Math.max(1.5, 0.25 * Math.min(knownMs, unknownMs)));
     });
   });
 

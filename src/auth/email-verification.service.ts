@@ -51,21 +51,37 @@ export class EmailVerificationService {
     });
   }
 
-  /** Mails a fresh link to an unverified account; silent otherwise, so the answer (202) tells nothing. */
+  /**
+   * Mails a fresh link to an unverified account; silent otherwise, so the answer (202) tells nothing. An
+   * unknown or confirmed address goes through the same statements (storing no link), so the answer also
+   * takes as long: the time must not tell who has an account either.
+   */
   async resend(email: string): Promise<void> {
     if (this.mode === 'off') return;
     const user = await this.users.findActiveByEmail(email);
-    if (!user || user.emailVerifiedAt) return;
+    const pending = user && !user.emailVerifiedAt ? user : null;
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.linkTokens.issue(
-        user.id,
+      const issued = await this.linkTokens.issueIfAccount(
+        pending?.id ?? null,
         'email_verify',
         EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
         manager,
       );
-      await this.audit.record({ type: 'email.verification_sent', userId: user.id }, manager);
+      await this.audit.record(
+        pending
+          ? { type: 'email.verification_sent', userId: pending.id }
+          : {
+              type: 'email.verification_requested',
+              userId: user?.id ?? null,
+              details: user ? { sent: false } : { account: 'unknown' },
+            },
+        manager,
+      );
       return issued;
     });
-    this.mails.emailVerification(user.email, token, EMAIL_VERIFICATION_TTL_HOURS);
+    // Rendered and handed to the mailer after the reply has left, where its cost tells nothing.
+    if (pending && token) {
+      setImmediate(() => this.mails.emailVerification(pending.email, token, EMAIL_VERIFICATION_TTL_HOURS));
+    }
   }
 }
