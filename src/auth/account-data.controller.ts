@@ -1,9 +1,17 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { AccountDataService } from './account-data.service';
 import { AccountExportDto, DeleteAccountDto } from './dto/account-data.dto';
+import { RequiresProof } from './requires-proof.decorator';
 
 /** The signed-in user's own data. */
 @ApiTags('users')
@@ -23,12 +31,15 @@ export class AccountDataController {
   }
 
   /**
-   * Deletes the caller's account: needs the password, and a current code when 2FA is on. Personal data
-   * is erased and every session ends; the audit trail keeps its events under the anonymous id.
+   * Deletes the caller's account: needs the password, and a current code when 2FA is on (wrong ones count
+   * on the account's failure counter, like a login's). Personal data is erased and every session ends;
+   * the audit trail keeps its events under the anonymous id.
    */
   @ApiOperation({ summary: 'Delete my account' })
   @ApiNoContentResponse({ description: 'Account deleted' })
-  @ApiUnauthorizedResponse({ description: 'The 2FA code is missing or wrong' })
+  @ApiBadRequestResponse({ description: 'The 2FA code is missing, malformed or wrong' })
+  @ApiForbiddenResponse({ description: 'The password is wrong' })
+  @RequiresProof()
   @Delete('me')
   @HttpCode(HttpStatus.NO_CONTENT)
   async delete(@CurrentUser() user: AuthUser, @Body() dto: DeleteAccountDto): Promise<void> {

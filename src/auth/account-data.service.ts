@@ -6,10 +6,9 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionService } from '../session/session.service';
-import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { AccountExportDto } from './dto/account-data.dto';
-import { PasswordHasher } from './password-hasher.service';
+import { ProofService } from './proof.service';
 import { UserRepository } from './user.repository';
 
 const AUDIT_PAGE = 1000;
@@ -22,8 +21,7 @@ export class AccountDataService {
     private readonly sessions: SessionService,
     private readonly mfa: MfaService,
     private readonly audit: AuditService,
-    private readonly hasher: PasswordHasher,
-    private readonly lockout: AccountLockout,
+    private readonly proof: ProofService,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -75,31 +73,18 @@ export class AccountDataService {
   }
 
   /**
-   * Deletes the account after proof (the password, and a current code with 2FA on): personal data is
-   * scrubbed from the user row, sessions, tokens, codes and history are deleted, and the audit events
-   * stay, tied only to the now anonymous user id.
+   * Deletes the account after proof (the password, and a current code with 2FA on; `ProofService`):
+   * personal data is scrubbed from the user row, sessions, tokens, codes and history are deleted, and the
+   * audit events stay, tied only to the now anonymous user id.
    */
   async delete(caller: AuthUser, password: string, code: string | undefined): Promise<void> {
-    const user = await this.users.findActiveById(caller.userId);
-    if (!user) throw new AuthException(AuthError.UserNotFound, 'Account no longer exists');
-    if (!(await this.hasher.verify(password, user.passwordHash))) {
-      await this.lockout.fail(
-        user,
-        this.clock.now(),
-        new AuthException(AuthError.CurrentPasswordWrong, 'The password is wrong'),
-        'wrong_current_password',
-      );
-    }
-    if (user.mfaEnabled) {
-      if (!code) throw new AuthException(AuthError.InvalidSecondFactor, 'Give a current 2FA code or a backup code');
-      if (!(await this.mfa.consumeSecondFactor(user.id, code, 'account_deletion')).ok) {
-        throw new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid');
-      }
-    }
+    const user = await this.proof.prove(caller.userId, 'account_deletion', { password, code });
     await this.dataSource.transaction(async (manager) => {
+      // The user's row first (the scrub locks it), then the sessions: the lock order of every transaction
+      // touching users and per-user tables, so a sign-in starting meanwhile can't deadlock with it.
+      await this.users.scrub(user.id, this.clock.now(), manager);
       const ended = await this.sessions.revokeAllForUser(user.id, 'account_deleted', { manager });
       await this.sessions.deleteAllForUser(user.id, manager);
-      await this.users.scrub(user.id, this.clock.now(), manager);
       await this.audit.record({ type: 'user.deleted', userId: user.id, details: { endedSessions: ended } }, manager);
     });
   }

@@ -6,11 +6,25 @@ import { AuditService } from '../audit/audit.service';
 import { Config } from '../config/configuration';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics, FailedAttemptKind } from '../metrics/auth-metrics';
+import { DomainException } from '../common/filters/domain.exception';
 import { AuthError, AuthException } from './auth.exception';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
-/** The one failure counter per account: wrong passwords and wrong second factors both count. */
+export interface Failure {
+  /** What the caller gets unless this attempt locks the account. */
+  error: DomainException<string>;
+  /** Why, as the audit trail says (`wrong_password`, `wrong_current_password`, `wrong_second_factor`). */
+  reason: string;
+  kind?: FailedAttemptKind;
+  /** The sensitive action whose proof failed; unset for a sign-in. */
+  action?: string;
+}
+
+/**
+ * The one failure counter per account: wrong passwords and wrong second factors both count, at sign-in
+ * and in the proof of every sensitive action (`ProofService`).
+ */
 @Injectable()
 export class AccountLockout {
   constructor(
@@ -22,25 +36,27 @@ export class AccountLockout {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Refuses a locked account with 423 (audited, so probing a locked account leaves a trace). */
-  async assertNotLocked(user: Pick<UserEntity, 'id' | 'lockedUntil'>, now: Date): Promise<void> {
+  /**
+   * Refuses a locked account with 423 (audited, so probing a locked account leaves a trace). `action`
+   * names the sensitive action whose proof was refused, for attempts that are not a sign-in.
+   */
+  async assertNotLocked(user: Pick<UserEntity, 'id' | 'lockedUntil'>, now: Date, action?: string): Promise<void> {
     if (user.lockedUntil && user.lockedUntil > now) {
-      await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason: 'account_locked' } });
+      await this.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        details: { reason: 'account_locked', ...(action ? { action } : {}) },
+      });
       throw AccountLockout.lockedError(user.lockedUntil);
     }
   }
 
   /**
    * Counts a failed attempt, audits it (and a lockout, which also mails the user), and throws: 423
-   * when this attempt locks the account, `error` otherwise.
+   * when this attempt locks the account, `failure.error` otherwise.
    */
-  async fail(
-    user: Pick<UserEntity, 'id' | 'email'>,
-    now: Date,
-    error: AuthException,
-    reason: string,
-    kind: FailedAttemptKind = 'password',
-  ): Promise<never> {
+  async fail(user: Pick<UserEntity, 'id' | 'email'>, now: Date, failure: Failure): Promise<never> {
+    const { error, reason, kind = 'password', action } = failure;
     const security = this.config.get('security', { infer: true });
     const outcome = await this.dataSource.transaction(async (manager) => {
       const counted = await this.users.recordFailedAttempt(
@@ -50,7 +66,10 @@ export class AccountLockout {
         security.lockoutDurationMinutes * 60_000,
         manager,
       );
-      await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason } }, manager);
+      await this.audit.record(
+        { type: 'login.failed', userId: user.id, details: { reason, ...(action ? { action } : {}) } },
+        manager,
+      );
       if (counted.lockedNow) {
         await this.audit.record(
           { type: 'account.locked', userId: user.id, details: { lockedUntil: counted.lockedUntil?.toISOString() } },

@@ -40,6 +40,7 @@ import { EmailDto, LinkTokenDto } from './dto/link-token.dto';
 import { MagicLinkService } from './magic-link.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
+import { RequiresProof } from './requires-proof.decorator';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { Login2faDto } from './dto/login-2fa.dto';
 import { LoginDto } from './dto/login.dto';
@@ -205,7 +206,8 @@ export class AuthController {
   }
 
   /**
-   * Changes the password. Needs the current password; the new one meets the policy and differs from
+   * Changes the password. Needs the current password (a wrong one counts on the account's failure
+   * counter, like a login); the new one meets the policy and differs from
    * the last PASSWORD_HISTORY_COUNT. Every other session ends; a `password_change` session becomes full
    * from its next refresh.
    */
@@ -215,6 +217,7 @@ export class AuthController {
   @ApiForbiddenResponse({ description: 'The current password is wrong' })
   @Authenticated()
   @AllowScope('password_change')
+  @RequiresProof()
   @Post('password/change')
   @HttpCode(HttpStatus.NO_CONTENT)
   async changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto): Promise<void> {

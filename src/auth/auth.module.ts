@@ -10,6 +10,8 @@ import { UserAdminService } from './user-admin.service';
 import { AdminBootstrap } from './admin-bootstrap.service';
 import { AccountDataController } from './account-data.controller';
 import { AccountDataService } from './account-data.service';
+import { MfaManagementController } from './mfa-management.controller';
+import { ProofService } from './proof.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -46,10 +48,11 @@ import { UserRepository } from './user.repository';
     MfaModule,
     JwksModule,
   ],
-  controllers: [AuthController, AccountLinksController, AccountDataController],
+  controllers: [AuthController, AccountLinksController, AccountDataController, MfaManagementController],
   providers: [
     AuthService,
     AccountLockout,
+    ProofService,
     PasswordService,
     PasswordHistoryRepository,
     TokenService,

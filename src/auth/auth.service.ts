@@ -142,12 +142,10 @@ export class AuthService {
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now);
     if (!(await this.hasher.verify(password, user.passwordHash))) {
-      await this.lockout.fail(
-        user,
-        now,
-        new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
-        'wrong_password',
-      );
+      await this.lockout.fail(user, now, {
+        error: new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
+        reason: 'wrong_password',
+      });
     }
     if (this.verification.mode === 'required' && !user.emailVerifiedAt) {
       await this.audit.record({ type: 'login.failed', userId: user.id, details: { reason: 'email_not_verified' } });
@@ -195,13 +193,11 @@ export class AuthService {
     await this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
     if (!factor.ok) {
-      return this.lockout.fail(
-        user,
-        now,
-        new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
-        'wrong_second_factor',
-        factor.method === 'otp' ? 'totp' : 'backup_code',
-      );
+      return this.lockout.fail(user, now, {
+        error: new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
+        reason: 'wrong_second_factor',
+        kind: factor.method === 'otp' ? 'totp' : 'backup_code',
+      });
     }
     return this.completeLogin(user, [claims.firstFactor, factor.method], { challengeId: claims.jti });
   }

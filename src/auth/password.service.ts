@@ -9,10 +9,10 @@ import { SessionService } from '../session/session.service';
 import { AuditService } from '../audit/audit.service';
 import { AccountMails } from '../mail/account-mails';
 import { SecurityNotifications } from '../mail/security-notifications';
-import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
+import { ProofService } from './proof.service';
 import { passwordProblems } from './password-policy';
 import { LinkTokens } from './link-tokens.service';
 import { UserEntity } from './user.entity';
@@ -28,7 +28,7 @@ export class PasswordService {
     private readonly users: UserRepository,
     private readonly history: PasswordHistoryRepository,
     private readonly hasher: PasswordHasher,
-    private readonly lockout: AccountLockout,
+    private readonly proof: ProofService,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
     private readonly notifications: SecurityNotifications,
@@ -39,17 +39,9 @@ export class PasswordService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  /** Needs the current password, proved on the failure counter (`ProofService`); ends the other sessions. */
   async change(caller: AuthUser, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.users.findActiveById(caller.userId);
-    if (!user) throw new AuthException(AuthError.InvalidCredentials, 'Account no longer exists');
-    if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      await this.lockout.fail(
-        user,
-        this.clock.now(),
-        new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong'),
-        'wrong_current_password',
-      );
-    }
+    const user = await this.proof.prove(caller.userId, 'password_change', { password: currentPassword });
     this.assertPolicy(newPassword, user.email);
     await this.dataSource.transaction(async (manager) => {
       await this.setNewPassword(user, newPassword, manager);

@@ -12,6 +12,7 @@ export interface RateLimitConfig {
   mfaSetup: RateLimit;
   magicLink: RateLimit;
   emailVerify: RateLimit;
+  sensitiveAction: RateLimit;
 }
 
 export interface OpsConfig {
@@ -45,6 +46,7 @@ export function readOpsConfig(env: EnvReader): OpsConfig {
       mfaSetup: env.rateLimit('RATE_LIMIT_MFA_SETUP', '5/hour'),
       magicLink: env.rateLimit('RATE_LIMIT_MAGIC_LINK', '5/hour'),
       emailVerify: env.rateLimit('RATE_LIMIT_EMAIL_VERIFY', '3/hour'),
+      sensitiveAction: env.rateLimit('RATE_LIMIT_SENSITIVE_ACTION', '10/hour'),
     },
   };
 }

@@ -9,7 +9,6 @@ export enum MfaError {
   InvalidCode = 'mfa_invalid_code',
   ReauthenticationRequired = 'reauthentication_required',
   NotEnabled = 'mfa_not_enabled',
-  WrongPassword = 'wrong_password',
   EnrollmentRequired = 'mfa_enrollment_required',
   ReasonRequired = 'reason_required',
   UserNotFound = 'user_not_found',
@@ -28,7 +27,6 @@ export function mfaErrorStatus(code: MfaError): HttpStatus {
     case MfaError.UserNotFound:
       return HttpStatus.NOT_FOUND;
     case MfaError.ReauthenticationRequired:
-    case MfaError.WrongPassword:
     case MfaError.EnrollmentRequired:
       return HttpStatus.FORBIDDEN;
     case MfaError.NotEnabled:

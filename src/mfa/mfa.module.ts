@@ -5,7 +5,6 @@ import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { Config } from '../config/configuration';
 import { AuditModule } from '../audit/audit.module';
-import { PasswordHashingModule } from '../auth/password-hashing.module';
 import { SessionModule } from '../session/session.module';
 import { MfaController } from './mfa.controller';
 import { MfaExceptionFilter } from './mfa.exception';
@@ -14,7 +13,7 @@ import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
 
 @Module({
-  imports: [SessionModule, PasswordHashingModule, AuditModule, MailModule, MetricsModule],
+  imports: [SessionModule, AuditModule, MailModule, MetricsModule],
   controllers: [MfaController],
   providers: [
     MfaService,

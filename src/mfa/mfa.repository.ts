@@ -122,9 +122,14 @@ export class MfaRepository {
     return affectedRows(result) > 0;
   }
 
-  /** The old set dies with the new one. */
-  replaceBackupCodes(userId: string, codeHashes: string[], now: Date, manager: EntityManager): Promise<void> {
-    return this.insertBackupCodes(manager, userId, codeHashes, now);
+  /**
+   * The old set dies with the new one. The user's row is locked first: the lock order of every transaction
+   * touching users and per-user tables (the new codes' foreign key reaches the row), so it can't deadlock
+   * with an account deletion or a 2FA disable.
+   */
+  async replaceBackupCodes(userId: string, codeHashes: string[], now: Date, manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    await this.insertBackupCodes(manager, userId, codeHashes, now);
   }
 
   async countBackupCodesUsedSince(since: Date): Promise<number> {

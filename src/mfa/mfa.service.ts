@@ -7,7 +7,6 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { AuditService } from '../audit/audit.service';
-import { PasswordHasher } from '../auth/password-hasher.service';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { SessionService } from '../session/session.service';
@@ -43,7 +42,6 @@ export class MfaService implements OnModuleInit {
     private readonly mfa: MfaRepository,
     private readonly cipher: SecretCipher,
     private readonly sessions: SessionService,
-    private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
     private readonly notifications: SecurityNotifications,
@@ -114,13 +112,23 @@ export class MfaService implements OnModuleInit {
 
   /**
    * Checks a second factor for a user with 2FA on and uses it up: a TOTP code (its step can't be used
-   * again) or a backup code (single use). Failures and replays are audited and counted here; the
-   * caller decides what they cost (the login step counts them towards lockout).
+   * again) or, unless `allowBackupCode` is false, a backup code (single use; when not allowed, one is
+   * refused without being used up). Failures and replays are audited and counted here; the caller
+   * decides what they cost (the login step and every proof count them towards lockout).
    */
-  async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
+  async consumeSecondFactor(
+    userId: string,
+    code: string,
+    purpose: CodePurpose,
+    allowBackupCode = true,
+  ): Promise<SecondFactorCheck> {
     const state = await this.mfa.findState(userId);
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
     if (!state?.enabled || !state.secretEncrypted) return { method, ok: false };
+    if (method === 'backup_code' && !allowBackupCode) {
+      await this.audit.record({ type: 'mfa.code_failed', userId, details: { method, purpose } });
+      return { method, ok: false };
+    }
     const now = this.clock.now();
     if (method === 'otp') {
       const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted), code, now);
@@ -156,16 +164,12 @@ export class MfaService implements OnModuleInit {
     return { method, ok: true };
   }
 
-  /** Needs the password and a current code or backup code; ends the user's other sessions. */
-  async disable(user: AuthUser, password: string, code: string): Promise<void> {
+  /**
+   * Turns 2FA off for its owner and ends the user's other sessions. Only after the proof (the password and
+   * a current code or backup code): `ProofService` checks it, beside the failure counter it counts on.
+   */
+  async disable(user: AuthUser): Promise<void> {
     const state = await this.stateOf(user.userId);
-    if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
-    if (!(await this.hasher.verify(password, state.passwordHash))) {
-      throw new MfaException(MfaError.WrongPassword, 'The password is wrong');
-    }
-    if (!(await this.consumeSecondFactor(user.userId, code, 'disable')).ok) {
-      throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
-    }
     await this.turnOff(user.userId, { by: 'user', actorId: user.userId, keepSessionId: user.sessionId });
     this.notifications.mfaDisabled(state.email, false);
   }
@@ -186,14 +190,13 @@ export class MfaService implements OnModuleInit {
     this.notifications.mfaDisabled(state.email, true);
   }
 
-  /** A current TOTP code replaces the backup codes; the old set stops working at once. */
-  async regenerateBackupCodes(user: AuthUser, code: string): Promise<string[]> {
+  /**
+   * New backup codes replace the old set, which stops working at once. Only after the proof (a current
+   * TOTP code), which `ProofService` checks.
+   */
+  async regenerateBackupCodes(user: AuthUser): Promise<string[]> {
     const state = await this.stateOf(user.userId);
     if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
-    const check = await this.consumeSecondFactor(user.userId, code, 'regenerate');
-    if (!check.ok || check.method !== 'otp') {
-      throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
-    }
     const backupCodes = BackupCodes.generate();
     const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
     await this.dataSource.transaction(async (manager) => {

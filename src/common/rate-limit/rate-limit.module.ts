@@ -18,9 +18,10 @@ const NAMES: RateLimitName[] = [
   'mfaSetup',
   'magicLink',
   'emailVerify',
+  'sensitiveAction',
 ];
 /** Limits counted per signed-in user rather than per IP; their routes add `@UseGuards(RateLimitGuard)`. */
-const PER_USER = new Set<RateLimitName>(['mfaSetup']);
+const PER_USER = new Set<RateLimitName>(['mfaSetup', 'sensitiveAction']);
 /** Limits that also count per target email address (mail-bombing one person from many IPs). */
 const PER_EMAIL: RateLimitName[] = ['passwordReset', 'magicLink', 'emailVerify'];
 

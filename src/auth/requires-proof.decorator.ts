@@ -1,0 +1,19 @@
+import { applyDecorators, UseGuards } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
+
+/**
+ * Marks a route whose action needs proof at the time (`ProofService`): limited per user by
+ * RATE_LIMIT_SENSITIVE_ACTION (the route-level guard runs once the caller is known), and documented
+ * with the lockout its failures lead to.
+ */
+export const RequiresProof = (): MethodDecorator =>
+  applyDecorators(
+    RateLimit('sensitiveAction'),
+    UseGuards(RateLimitGuard),
+    ApiResponse({
+      status: 423,
+      description: 'Account locked: failed sign-ins and failed proofs count alike; `lockedUntil` says until when',
+    }),
+  );
