@@ -4,63 +4,24 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { sendError } from './common/filters/error-reply';
+import { clientErrorReply, frameworkErrorReply } from './common/http/framework-replies';
+import { installJsonBodyParser } from './common/http/json-body';
 import { installRequestContext } from './common/http/request-context';
 import { requestIdFor } from './common/http/request-id';
-import { computeSecurityHeaders } from './common/http/security-headers';
+import { computeSecurityHeaders, SecurityHeaders } from './common/http/security-headers';
 import { Config } from './config/configuration';
+import { ShutdownState } from './health/shutdown-state';
 import { RequestLogger } from './logging/request-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-/**
- * Builds the application exactly as it ships: `main.ts` and the e2e tests both come through here,
- * so adapter-level settings (body limit, proxy trust, security headers) are tested too.
- */
-export async function createApp(config: Config, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
-  const production = config.app.nodeEnv === 'production';
-  const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Trust exactly TRUST_PROXY hops: a client can't spoof its address with X-Forwarded-For.
-    trustProxy: (_address: string, hop: number) => hop < config.app.trustProxy,
-    requestIdHeader: false,
-    genReqId: requestIdFor,
-    forceCloseConnections: 'idle',
-    return503OnClosing: true,
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options), adapter, {
-    bufferLogs: true,
-    abortOnError: false,
-  });
-  app.useLogger(app.get(Logger));
-  app.flushLogs();
+/** Header values the service stores (sessions, audit rows) may hold no control characters. */
+const CONTROL_IN_HEADER = /[\u0000-\u001f\u007f]/;
 
-  const fastify = app.getHttpAdapter().getInstance();
-  await installRequestContext(fastify);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-  app.get(MetricsService).observeHttp(fastify);
-  app.get(RequestLogger).logRequests(fastify);
-  // The API speaks JSON only: any other request body is refused before parsing.
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const hasBody =
-      request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
-    const type = request.headers['content-type'] ?? '';
-    if (hasBody && request.headers['content-length'] !== '0' && !/^application\/json\s*(;|$)/i.test(type)) {
-      sendError(request, reply, 415, `Unsupported Media Type: ${type.slice(0, 100) || 'none'}; send application/json`);
-      return;
-    }
-    done();
-  });
-
-  await app.register(fastifyCookie);
-  // Helmet's headers are the same for every request: computed once here, rather than by @fastify/helmet on
-  // each request. Set on the raw response as helmet does (same names, letter case and order on the wire), and
-  // where @fastify/helmet ran, after the media-type check.
-  const securityHeaders = computeSecurityHeaders({
+function securityHeadersFor(production: boolean): SecurityHeaders {
+  return computeSecurityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -75,10 +36,67 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
     referrerPolicy: { policy: 'no-referrer' },
     hsts: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
+}
+
+/**
+ * Builds the application exactly as it ships: `main.ts` and the e2e tests both come through here,
+ * so adapter-level settings (body limit, proxy trust, security headers) are tested too.
+ */
+export async function createApp(config: Config, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  // Helmet's headers are the same for every request: computed once here, rather than by @fastify/helmet on
+  // each request, and set on the raw response as helmet does (same names, letter case and order on the wire).
+  const securityHeaders = securityHeadersFor(config.app.nodeEnv === 'production');
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Trust exactly TRUST_PROXY hops: a client can't spoof its address with X-Forwarded-For.
+    trustProxy: (_address: string, hop: number) => hop < config.app.trustProxy,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // ShutdownState closes the listener and the connections itself, replying to every accepted request.
+    forceCloseConnections: false,
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorReply(securityHeaders),
+    clientErrorHandler: clientErrorReply(securityHeaders),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const shutdown = app.get(ShutdownState);
+  fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    void reply.header('x-request-id', request.id);
+    if (shutdown.shuttingDown) void reply.header('connection', 'close');
     done();
   });
+  await installRequestContext(fastify);
+  app.get(MetricsService).observeHttp(fastify);
+  app.get(RequestLogger).logRequests(fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // The API speaks JSON only: any other request body is refused before parsing.
+    const hasBody =
+      request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    const type = request.headers['content-type'] ?? '';
+    if (hasBody && request.headers['content-length'] !== '0' && !/^application\/json\s*(;|$)/i.test(type)) {
+      sendError(request, reply, 415, `Unsupported Media Type: ${type.slice(0, 100) || 'none'}; send application/json`, {
+        code: 'unsupported_media_type',
+      });
+      return;
+    }
+    const userAgent = request.headers['user-agent'];
+    if (typeof userAgent === 'string' && CONTROL_IN_HEADER.test(userAgent)) {
+      sendError(request, reply, 400, 'The User-Agent header contains a control character', { code: 'invalid_header' });
+      return;
+    }
+    done();
+  });
+  installJsonBodyParser(app, BODY_LIMIT_BYTES);
+
+  await app.register(fastifyCookie);
   app.enableCors({
     origin: config.app.corsOrigins.length > 0 ? config.app.corsOrigins : false,
     credentials: true,

@@ -1,38 +1,9 @@
 import { UserAdminService } from '../src/auth/user-admin.service';
-import { enroll, Enrollment } from './factories/mfa.factory';
-import { login, registerUser, signedInUser, TestUser, uniqueEmail } from './factories/user.factory';
+import { Admin, ADMIN_PASSWORD, makeAdmin } from './factories/admin.factory';
+import { enroll } from './factories/mfa.factory';
+import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
 import { cloneTemplate } from './support/template-database';
 import { startTestApp, TestApp } from './support/test-app';
-
-const ADMIN_PASSWORD = 'Adm1n-Passw0rd-Strong!';
-
-interface Admin extends TestUser {
-  enrollment: Enrollment;
-  aal1: string;
-  aal2: string;
-}
-
-/** An admin with 2FA, and an access token at each assurance level. */
-async function makeAdmin(t: TestApp): Promise<Admin> {
-  const email = uniqueEmail('admin');
-  const created = await t.app.get(UserAdminService).createAdmin(email, ADMIN_PASSWORD, 'test');
-  const first = await login(t.http, { email, password: ADMIN_PASSWORD });
-  const enrollment = await enroll(t.http, t.clock, first.accessToken);
-  const pending = await t.http.post('/api/v1/auth/login', { email, password: ADMIN_PASSWORD });
-  const aal2 = await t.http.post('/api/v1/auth/login/2fa', {
-    mfaToken: pending.body.mfaToken,
-    code: enrollment.codeAt(t.clock.now()),
-  });
-  t.clock.advance(30_000);
-  return {
-    id: created.id,
-    email,
-    password: ADMIN_PASSWORD,
-    enrollment,
-    aal1: first.accessToken,
-    aal2: aal2.body.accessToken,
-  };
-}
 
 describe('admin API', () => {
   let t: TestApp;

@@ -106,6 +106,7 @@ describe('POST /api/v1/auth/register', () => {
       statusCode: 400,
       error: 'Bad Request',
       message: expect.any(String),
+      code: 'invalid_json',
       requestId: 'bad-json',
     });
   });

@@ -41,9 +41,9 @@ function writeRequestLine(logger: Logger, request: FastifyRequest, reply: Fastif
     userAgent: String(request.headers['user-agent'] ?? '').slice(0, MAX_LOGGED_HEADER),
   };
   const res = { statusCode: reply.statusCode };
+  // A 5xx has its one error line from the exception filter: this line carries no error or stack of its own.
   if (res.statusCode >= 500) {
-    const err = new Error(`failed with status code ${res.statusCode}`);
-    logger.info({ requestId, req, res, err, responseTime }, 'request errored');
+    logger.info({ requestId, req, res, responseTime }, 'request errored');
   } else if (request.raw.readableAborted || !reply.raw.writableEnded) {
     logger.info({ requestId, req, res, responseTime }, 'request aborted');
   } else {

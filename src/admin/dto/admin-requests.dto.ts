@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { Multiline } from '../../common/validation/untrusted-text';
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -37,7 +38,8 @@ export class UserSearchQueryDto {
 }
 
 export class AdminReasonDto {
-  /** Why: recorded in the audit trail (say how the user's identity was checked). */
+  /** Why: recorded in the audit trail (say how the user's identity was checked). May span lines. */
+  @Multiline()
   @Transform(trimmed)
   @IsString()
   @MinLength(1)
