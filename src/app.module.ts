@@ -1,19 +1,22 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { JwksModule } from './auth/jwks.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { BodylessRouteInterceptor } from './common/validation/bodyless-route.interceptor';
+import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { Config, configFactories } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { FeatureFlagModule } from './feature-flags/feature-flag.module';
 import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
+import { OutageLog } from './logging/outage-log';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
 import { RedisModule } from './redis/redis.module';
@@ -52,18 +55,12 @@ export class AppModule {
       providers: [
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         { provide: LOG_DESTINATION, useValue: options.logDestination },
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            stopAtFirstError: false,
-          }),
-        },
+        OutageLog,
+        { provide: APP_PIPE, useClass: StrictValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
-      exports: [Clock, LOG_DESTINATION],
+      exports: [Clock, LOG_DESTINATION, OutageLog],
       global: true,
     };
   }

@@ -19,6 +19,8 @@ export interface OpsConfig {
   redisUrl: string | undefined;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
+  /** The longest one Redis command may take before rate limits fall back to this replica's memory. */
+  redisCommandTimeoutMs: number;
   auditRetentionDays: number;
   cleanupCron: string;
   featurePasswordlessAuth: boolean;
@@ -33,6 +35,7 @@ export function readOpsConfig(env: EnvReader): OpsConfig {
   return {
     redisUrl: env.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     redisKeyPrefix: env.string('REDIS_KEY_PREFIX', 'twofold:'),
+    redisCommandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 250, 10, 10_000),
     auditRetentionDays: env.int('AUDIT_RETENTION_DAYS', 2555, 1, 36_500),
     cleanupCron,
     featurePasswordlessAuth: env.bool('FEATURE_PASSWORDLESS_AUTH', false),

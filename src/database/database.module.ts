@@ -19,7 +19,7 @@ import { typeOrmOptions } from './typeorm-options';
         // PGlite serves one connection at a time.
         const poolSize = embedded.instance ? 1 : database.poolSize;
         return {
-          ...typeOrmOptions(url, poolSize),
+          ...typeOrmOptions(url, poolSize, database.statementTimeoutMs),
           migrationsRun: database.migrationsRun,
           autoLoadEntities: true,
         };

@@ -1,7 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator';
 import { Config } from '../config/configuration';
 import { LivenessResponseDto } from './dto/liveness-response.dto';
@@ -13,7 +13,6 @@ import { ReadinessIndicators } from './readiness.indicators';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
     private readonly readiness: ReadinessIndicators,
     private readonly config: ConfigService<Config, true>,
   ) {}
@@ -25,7 +24,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: database reachable, migrations applied, Redis reachable when configured, not shutting down. */
+  /**
+   * Readiness: database reachable, migrations applied, not shutting down. Redis is reported in
+   * `details.redis` but does not make the replica unready (rate limits fall back to local counters).
+   */
   @ApiOperation({ summary: 'Readiness probe' })
   @ApiServiceUnavailableResponse({ description: 'Not ready: a dependency is down or the service is shutting down' })
   @Get('ready')
@@ -43,13 +45,24 @@ export class HealthController {
     return this.check();
   }
 
-  private check(): Promise<HealthCheckResult> {
+  private async check(): Promise<HealthCheckResult> {
     const timeout = this.config.get('database.healthTimeoutMs', { infer: true });
-    return this.health.check([
-      () => this.readiness.lifecycle(),
-      () => this.db.pingCheck('database', { timeout }),
-      () => this.readiness.migrationsApplied(timeout),
-      () => this.readiness.redisPing(timeout),
+    const [redis, result] = await Promise.all([
+      this.readiness.redisStatus(timeout),
+      this.health
+        .check([
+          () => this.readiness.lifecycle(),
+          () => this.readiness.database(timeout),
+          () => this.readiness.migrationsApplied(timeout),
+        ])
+        .catch((error: unknown) => error),
     ]);
+    if (result instanceof ServiceUnavailableException) {
+      const body = result.getResponse() as HealthCheckResult;
+      throw new ServiceUnavailableException({ ...body, details: { ...body.details, redis } });
+    }
+    if (result instanceof Error) throw result;
+    const healthy = result as HealthCheckResult;
+    return { ...healthy, details: { ...healthy.details, redis } };
   }
 }

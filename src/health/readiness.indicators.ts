@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { dependencyFailureOf } from '../common/filters/dependency-failure';
 import { MigrationStatus } from '../database/migration-status';
+import { OutageLog } from '../logging/outage-log';
 import { RedisConnection } from '../redis/redis.module';
 import { ShutdownState } from './shutdown-state';
 
@@ -12,7 +16,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The readiness checks that Terminus has no built-in indicator for. */
+/**
+ * The readiness checks. The probe is unauthenticated, so a failing check is named and nothing more:
+ * the driver's message (addresses, ports) goes to the log.
+ */
 @Injectable()
 export class ReadinessIndicators {
   constructor(
@@ -20,6 +27,8 @@ export class ReadinessIndicators {
     private readonly shutdown: ShutdownState,
     private readonly migrations: MigrationStatus,
     private readonly redis: RedisConnection,
+    private readonly outages: OutageLog,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   lifecycle(): HealthIndicatorResult {
@@ -27,25 +36,41 @@ export class ReadinessIndicators {
     return this.shutdown.shuttingDown ? indicator.down({ message: 'shutting down' }) : indicator.up();
   }
 
+  async database(timeoutMs: number): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('database');
+    try {
+      await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
+      return indicator.up();
+    } catch (error) {
+      this.outages.failure('database', dependencyFailureOf(error)?.reason ?? (error as Error).message, 'readiness');
+      return indicator.down();
+    }
+  }
+
   async migrationsApplied(timeoutMs: number): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('migrations');
     try {
       const applied = await withTimeout(this.migrations.allApplied(), timeoutMs);
       return applied ? indicator.up() : indicator.down({ message: 'migrations pending' });
-    } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+    } catch {
+      // The database check above logs why the database did not answer.
+      return indicator.down();
     }
   }
 
-  async redisPing(timeoutMs: number): Promise<HealthIndicatorResult> {
-    const indicator = this.indicators.check('redis');
+  /**
+   * Redis holds only rate-limit counters, which fall back to each replica's memory while it is away:
+   * it is reported (`status` up or down) but never makes the replica unready.
+   */
+  async redisStatus(timeoutMs: number): Promise<{ status: 'up' | 'down'; message?: string }> {
     const client = this.redis.client;
-    if (!client) return indicator.up({ message: 'not configured' });
+    if (!client) return { status: 'up', message: 'not configured' };
+    if (client.status !== 'ready') return { status: 'down' };
     try {
       await withTimeout(client.ping(), timeoutMs);
-      return indicator.up();
-    } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+      return { status: 'up' };
+    } catch {
+      return { status: 'down' };
     }
   }
 }

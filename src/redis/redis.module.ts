@@ -20,10 +20,17 @@ export class RedisConnection implements OnApplicationShutdown {
       provide: RedisConnection,
       inject: [ConfigService],
       useFactory: (config: ConfigService<Config, true>) => {
-        const url = config.get('ops.redisUrl', { infer: true });
-        if (!url) return new RedisConnection(undefined);
-        // Fail fast instead of queueing: a request must not hang on a Redis outage.
-        const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+        const ops = config.get('ops', { infer: true });
+        if (!ops.redisUrl) return new RedisConnection(undefined);
+        // Fail fast instead of queueing or waiting: a request must not hang on a Redis outage. A frozen
+        // Redis accepts a connection and never answers: the command timeout covers that.
+        const client = new Redis(ops.redisUrl, {
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          commandTimeout: ops.redisCommandTimeoutMs,
+          connectTimeout: Math.max(ops.redisCommandTimeoutMs, 1000),
+        });
         client.on('error', () => undefined);
         return new RedisConnection(client);
       },

@@ -4,6 +4,7 @@ import { createConnection, createServer, Server, Socket } from 'node:net';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
+  private frozen = false;
   port = 0;
 
   constructor(private readonly target: { path: string } | { host: string; port: number }) {}
@@ -25,19 +26,22 @@ export class TcpProxy {
     return parsed.toString();
   }
 
+  /** Listens (again, on the same port after a stop) and forwards every connection. */
   async start(): Promise<void> {
+    this.frozen = false;
+    if (this.server?.listening) return;
     this.server = createServer((client) => {
-      const upstream = createConnection(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
+      if (this.frozen) {
+        this.track(client);
+        return;
       }
+      const upstream = createConnection(this.target);
+      for (const socket of [client, upstream]) this.track(socket);
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;
   }
 
@@ -45,5 +49,25 @@ export class TcpProxy {
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * A database that stopped answering: connections stay open (new ones are accepted too) but nothing
+   * is forwarded either way, as with a frozen server. `thaw()` cuts them, and forwards new ones again.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const socket of this.sockets) socket.unpipe().pause();
+  }
+
+  thaw(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.frozen = false;
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
   }
 }

@@ -1,6 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { OutageLog } from '../../logging/outage-log';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, dependencyFailureOf } from './dependency-failure';
 import { sendError } from './error-reply';
+import { frameworkErrorCode } from './framework-error-code';
 
 interface Described {
   status: number;
@@ -15,32 +18,59 @@ function isClientError(error: unknown): error is Error & { statusCode: number } 
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
-function describe(exception: unknown): Described {
-  if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    const response = exception.getResponse();
-    if (typeof response === 'string') return { status, message: response, extra: {} };
-    const { message, statusCode: _status, error: _error, ...extra } = response as Record<string, unknown>;
-    const text = typeof message === 'string' || Array.isArray(message) ? (message as string | string[]) : undefined;
-    return { status, message: text ?? exception.message, extra };
+function describeHttpException(exception: HttpException): Described {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  // Nest turns Fastify's client errors (body too large, bad content length) into an HttpException.
+  if (typeof response === 'string') {
+    const cause = exception.cause;
+    return { status, message: response, extra: isClientError(cause) ? { code: frameworkErrorCode(cause) } : {} };
   }
-  if (isClientError(exception)) return { status: exception.statusCode, message: exception.message, extra: {} };
-  return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error', extra: {} };
+  const { message, statusCode: _status, error: _error, ...extra } = response as Record<string, unknown>;
+  const text = typeof message === 'string' || Array.isArray(message) ? (message as string | string[]) : undefined;
+  return { status, message: text ?? exception.message, extra };
 }
 
-/** Every error leaves as `{statusCode, error, message, requestId}`; nothing internal reaches the client. */
+/**
+ * Every error leaves as `{statusCode, error, message, code?, requestId}`; nothing internal reaches the
+ * client. A database outage is a 503 `dependency_unavailable` with Retry-After, logged once per window
+ * without a stack; anything else unexpected is a 500 logged once with its stack.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+
+  constructor(private readonly outages: OutageLog) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, message, extra } = describe(exception);
-    if (status >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+    if (exception instanceof HttpException) {
+      const { status, message, extra } = describeHttpException(exception);
+      sendError(request, reply, status, message, extra);
+      return;
     }
-    sendError(request, reply, status, message, extra);
+    if (isClientError(exception)) {
+      sendError(request, reply, exception.statusCode, exception.message, { code: frameworkErrorCode(exception) });
+      return;
+    }
+    const failure = dependencyFailureOf(exception);
+    if (failure) {
+      this.outages.failure(failure.dependency, failure.reason, `${request.method} ${request.routeOptions.url ?? ''}`);
+      void reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      sendError(
+        request,
+        reply,
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'A service this request needs is unavailable; retry later',
+        {
+          code: 'dependency_unavailable',
+        },
+      );
+      return;
+    }
+    this.logger.error({ err: exception }, 'Unhandled error');
+    sendError(request, reply, HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
 }

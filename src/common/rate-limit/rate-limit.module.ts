@@ -7,7 +7,9 @@ import { RedisConnection } from '../../redis/redis.module';
 import { AuthUser } from '../auth/auth-user';
 import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
 import { RateLimitGuard } from './rate-limit.guard';
-import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { MetricsService } from '../../metrics/metrics.service';
+import { MetricsModule } from '../../metrics/metrics.module';
+import { FallbackThrottlerStorage } from './fallback-throttler.storage';
 
 const NAMES: RateLimitName[] = [
   'login',
@@ -41,8 +43,9 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService, RedisConnection],
-      useFactory: (config: ConfigService<Config, true>, redis: RedisConnection) => {
+      imports: [MetricsModule],
+      inject: [ConfigService, RedisConnection, MetricsService],
+      useFactory: (config: ConfigService<Config, true>, redis: RedisConnection, metrics: MetricsService) => {
         const limits = config.get('ops.rateLimit', { infer: true });
         return {
           setHeaders: false,
@@ -71,7 +74,11 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
             })),
           ],
           storage: redis.client
-            ? new RedisThrottlerStorage(redis.client, config.get('ops.redisKeyPrefix', { infer: true }))
+            ? new FallbackThrottlerStorage(
+                redis.client,
+                config.get('ops.redisKeyPrefix', { infer: true }),
+                metrics.registry,
+              )
             : undefined,
         };
       },
