@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,36 +5,11 @@ import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { runCli } from './support/cli-process';
 import { claimsOf } from './support/jwt';
 import { TestClock } from './support/test-clock';
 import { cloneTemplate, serverUrl, TestDatabase, withAdminClient } from './support/template-database';
 import { startTestApp } from './support/test-app';
-
-const CLI = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
-
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  stdin = '',
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        JWT_SECRET: 'x'.repeat(40),
-        MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end(stdin);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 describe('npm run cli', () => {
   let database: TestDatabase;

@@ -7,6 +7,7 @@ import { AppModule } from '../app.module';
 import { UserAdminService } from '../auth/user-admin.service';
 import { DomainException } from '../common/filters/domain.exception';
 import { Config, ConfigValidationError, loadConfig } from '../config/configuration';
+import { runPendingMigrations } from '../database/migration-lock';
 import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
 import { MfaService } from '../mfa/mfa.service';
@@ -114,9 +115,7 @@ async function run(app: INestApplicationContext, command: Exclude<Command, 'migr
 }
 
 async function migrate(config: Config): Promise<string> {
-  const applied = await withMigrationDataSource(config, (dataSource) =>
-    dataSource.runMigrations({ transaction: 'each' }),
-  );
+  const applied = await withMigrationDataSource(config, runPendingMigrations);
   return `migrate: applied ${applied.length} migration(s)${applied.map((migration) => `\n  ${migration.name}`).join('')}`;
 }
 

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { Config } from '../config/configuration';
 import { EmbeddedDatabase, EmbeddedDatabaseModule } from './embedded-database.module';
+import { runPendingMigrations } from './migration-lock';
 import { MigrationStatus } from './migration-status';
 import { typeOrmOptions } from './typeorm-options';
 
@@ -23,6 +25,20 @@ import { typeOrmOptions } from './typeorm-options';
           migrationsRun: database.migrationsRun,
           autoLoadEntities: true,
         };
+      },
+      // Not TypeORM's own `migrationsRun`: replicas booting together take turns (see withMigrationLock).
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource({
+          ...(options as DataSourceOptions),
+          migrationsRun: false,
+        }).initialize();
+        try {
+          if (options?.migrationsRun) await runPendingMigrations(dataSource);
+          return dataSource;
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
       },
     }),
   ],

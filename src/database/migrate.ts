@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/configuration';
+import { revertLastMigration, runPendingMigrations } from './migration-lock';
 import { withMigrationDataSource } from './migration-runner';
 
 /** `npm run migration:run|revert|show`: on DATABASE_URL, or on the embedded database in DATA_DIR. */
@@ -11,10 +12,10 @@ async function main(command: string | undefined): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   await withMigrationDataSource(loadConfig(process.env), async (dataSource) => {
     if (command === 'run') {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      const applied = await runPendingMigrations(dataSource);
       process.stdout.write(`Applied ${applied.length} migration(s)${applied.map((m) => `\n  ${m.name}`).join('')}\n`);
     } else if (command === 'revert') {
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      await revertLastMigration(dataSource);
       process.stdout.write('Reverted the last migration\n');
     } else {
       const pending = await dataSource.showMigrations();
