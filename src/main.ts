@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory';
 import { ConfigValidationError, loadConfig } from './config/configuration';
+import { DataDirInUseError } from './database/data-dir-lock';
 import { installShutdown } from './shutdown';
 
 async function bootstrap(): Promise<void> {
@@ -14,7 +15,10 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // The logger may not exist yet: configuration errors are reported on stderr, one line per variable.
-  const message = error instanceof ConfigValidationError ? error.message : String((error as Error)?.stack ?? error);
+  const message =
+    error instanceof ConfigValidationError || error instanceof DataDirInUseError
+      ? error.message
+      : String((error as Error)?.stack ?? error);
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -5,8 +5,10 @@ import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { HttpClient } from './support/http-client';
 import { runCli } from './support/cli-process';
 import { claimsOf } from './support/jwt';
+import { eventually, freePort, ServiceProcess, spawnService } from './support/service-process';
 import { TestClock } from './support/test-clock';
 import { cloneTemplate, serverUrl, TestDatabase, withAdminClient } from './support/template-database';
 import { startTestApp } from './support/test-app';
@@ -197,5 +199,85 @@ describe('npm run cli', () => {
     expect(result.code).toBe(2);
     expect(result.output).toContain('unknown command: frobnicate');
     expect(result.output).toContain('usage: npm run cli -- <command>');
+  });
+});
+
+describe('npm run cli while the service runs on the embedded database', () => {
+  const password = 'Str0ng!Passw0rd-42';
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'twofold-embedded-'));
+  });
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function startService(): Promise<{ service: ServiceProcess; http: HttpClient }> {
+    const port = await freePort();
+    const service = spawnService({
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'x'.repeat(40),
+      MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
+      BCRYPT_COST: '4',
+      RATE_LIMIT_ENABLED: 'false',
+      MAX_FAILED_LOGIN_ATTEMPTS: '1',
+    });
+    const http = new HttpClient(`http://127.0.0.1:${port}`);
+    await eventually(async () => {
+      const res = await http.get('/health/ready');
+      if (res.status !== 200) throw new Error(`ready: ${res.status}`);
+    });
+    return { service, http };
+  }
+
+  it("reaches the service's database, and a second service or a stale lock never opens it twice", async () => {
+    const first = await startService();
+    let email: string;
+    try {
+      ({ email } = await registerUser(first.http, { password }));
+      expect((await first.http.post('/api/v1/auth/login', { email, password: 'Wrong-Passw0rd!' })).status).toBe(423);
+
+      const unlocked = await runCli(['unlock', '--email', email], { DATA_DIR: dataDir });
+      expect(unlocked.output).toContain(`unlock: ${email} can sign in again`);
+      expect(unlocked.code).toBe(0);
+      const signedIn = await first.http.post('/api/v1/auth/login', { email, password });
+      expect(signedIn.body.status).toBe('authenticated');
+      const migrated = await runCli(['migrate'], { DATA_DIR: dataDir });
+      expect(migrated.output).toContain('migrate: applied 0 migration(s)');
+
+      const port = await freePort();
+      const second = spawnService({
+        NODE_ENV: 'test',
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        JWT_SECRET: 'x'.repeat(40),
+        MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
+      });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(
+        `the embedded database in DATA_DIR ${dataDir} is open in another process (pid ${first.service.child.pid}`,
+      );
+      expect(second.output()).toContain('stop it or use DATABASE_URL');
+      expect((await first.http.post('/api/v1/auth/login', { email, password })).status).toBe(200);
+    } finally {
+      first.service.child.kill('SIGKILL');
+      await first.service.exited;
+    }
+
+    // Killed: the lock file names a dead process, and the next service takes it over.
+    const again = await startService();
+    try {
+      expect((await again.http.post('/api/v1/auth/login', { email, password })).body.status).toBe('authenticated');
+    } finally {
+      again.service.child.kill('SIGTERM');
+      expect(await again.service.exited).toBe(0);
+    }
+    const alone = await runCli(['unlock', '--email', email], { DATA_DIR: dataDir });
+    expect(alone.code).toBe(0);
   });
 });

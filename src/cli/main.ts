@@ -7,6 +7,8 @@ import { AppModule } from '../app.module';
 import { UserAdminService } from '../auth/user-admin.service';
 import { DomainException } from '../common/filters/domain.exception';
 import { Config, ConfigValidationError, loadConfig } from '../config/configuration';
+import { DataDirInUseError } from '../database/data-dir-lock';
+import { embeddedDataDir, EmbeddedPostgres } from '../database/embedded-postgres';
 import { runPendingMigrations } from '../database/migration-lock';
 import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
@@ -119,6 +121,17 @@ async function migrate(config: Config): Promise<string> {
   return `migrate: applied ${applied.length} migration(s)${applied.map((migration) => `\n  ${migration.name}`).join('')}`;
 }
 
+/**
+ * Without DATABASE_URL the CLI opens the embedded database in DATA_DIR itself, unless the service is
+ * running on it: then it connects to the service's (a second PGlite on one directory would work on a
+ * copy of its own, and its writes would be lost).
+ */
+function onRunningService(config: Config): Config {
+  if (config.database.url) return config;
+  const url = EmbeddedPostgres.runningOn(embeddedDataDir(config.app.dataDir));
+  return url ? { ...config, database: { ...config.database, url, poolSize: 1 } } : config;
+}
+
 /** Break-glass operations without SQL, on the same modules and configuration as the service. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -136,13 +149,16 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   try {
+    const config = onRunningService(loadConfig({ LOG_LEVEL: 'warn', ...process.env }));
     if (command === 'migrate') {
       process.stdout.write(`${await migrate(config)}\n`);
       return 0;
     }
-    const app = await NestFactory.createApplicationContext(AppModule.register(config), { bufferLogs: true });
+    const app = await NestFactory.createApplicationContext(AppModule.register(config), {
+      bufferLogs: true,
+      abortOnError: false,
+    });
     try {
       process.stdout.write(`${await run(app, command, options)}\n`);
       return 0;
@@ -154,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${command}: ${error.message}\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof CommandFailed) {
+    if (error instanceof CommandFailed || error instanceof DataDirInUseError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

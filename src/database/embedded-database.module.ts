@@ -1,15 +1,21 @@
-import { Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { join } from 'node:path';
 import { Config } from '../config/configuration';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { embeddedDataDir, EmbeddedPostgres } from './embedded-postgres';
 
-/** Holds the embedded PGlite server when no DATABASE_URL is configured, and stops it last at shutdown. */
+/**
+ * Holds the embedded PGlite server when no DATABASE_URL is configured, lets the CLI reach it once the
+ * application is up (migrated), and stops it last at shutdown.
+ */
 @Injectable()
-export class EmbeddedDatabase implements OnApplicationShutdown {
+export class EmbeddedDatabase implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EmbeddedDatabase.name);
 
   constructor(readonly instance: EmbeddedPostgres | undefined) {}
+
+  onApplicationBootstrap(): void {
+    this.instance?.publish();
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.instance?.stop();
@@ -27,7 +33,7 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
       inject: [ConfigService],
       useFactory: async (config: ConfigService<Config, true>) => {
         if (config.get('database.url', { infer: true })) return new EmbeddedDatabase(undefined);
-        const dataDir = join(config.get('app.dataDir', { infer: true }), 'pglite');
+        const dataDir = embeddedDataDir(config.get('app.dataDir', { infer: true }));
         return new EmbeddedDatabase(await EmbeddedPostgres.start({ dataDir }));
       },
     },

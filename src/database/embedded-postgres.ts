@@ -3,6 +3,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataDirInUseError, DataDirLock } from './data-dir-lock';
 
 export interface EmbeddedPostgresOptions {
   /** Directory that persists the database; omit for an in-memory database. */
@@ -12,30 +13,73 @@ export interface EmbeddedPostgresOptions {
 }
 
 /**
+ * Clients served at once: the service's pool of one, and a CLI command reaching the running database.
+ * The server multiplexes them over PGlite's single backend, one transaction at a time.
+ */
+const MAX_CONNECTIONS = 4;
+
+/** Where the embedded database of a DATA_DIR lives. */
+export const embeddedDataDir = (dataDir: string): string => join(dataDir, 'pglite');
+
+const socketUrl = (socketDir: string) =>
+  `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`;
+
+/**
  * PGlite (real PostgreSQL compiled to WebAssembly) served over a private Unix socket, so the
  * application reaches it through the same `pg` driver and SQL it uses against a PostgreSQL server.
- * PGlite is single-connection: clients must use a pool of one connection.
+ * PGlite is single-connection: each client must use a pool of one connection. A data directory is
+ * opened by one process at a time (see DataDirLock); other processes reach that one over its socket.
  */
 export class EmbeddedPostgres {
   private constructor(
     readonly db: PGlite,
     private readonly server: PGLiteSocketServer,
     readonly socketDir: string,
+    private readonly lock: DataDirLock | undefined,
   ) {}
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-    // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
-    const socketDir = mkdtempSync(join(tmpdir(), 'twofold-pg-'));
-    const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432') });
-    await server.start();
-    return new EmbeddedPostgres(db, server, socketDir);
+    let lock: DataDirLock | undefined;
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      lock = DataDirLock.acquire(options.dataDir);
+    }
+    try {
+      const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+      // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
+      const socketDir = mkdtempSync(join(tmpdir(), 'twofold-pg-'));
+      const server = new PGLiteSocketServer({
+        db,
+        path: join(socketDir, '.s.PGSQL.5432'),
+        maxConnections: MAX_CONNECTIONS,
+      });
+      await server.start();
+      return new EmbeddedPostgres(db, server, socketDir, lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  /**
+   * The connection string of the process serving the database in `dataDir`, when one does; undefined
+   * when none holds it. Throws DataDirInUseError while its holder is still starting (not serving yet).
+   */
+  static runningOn(dataDir: string): string | undefined {
+    const holder = DataDirLock.holder(dataDir);
+    if (!holder) return undefined;
+    if (!holder.socketDir) throw new DataDirInUseError(dataDir, holder, DataDirLock.lockFileOf(dataDir));
+    return socketUrl(holder.socketDir);
   }
 
   /** Connection string for `pg`: the socket directory goes in `host`. */
   get url(): string {
-    return `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(this.socketDir)}`;
+    return socketUrl(this.socketDir);
+  }
+
+  /** Lets other processes (the CLI) reach this database: call once it is ready for them (migrated). */
+  publish(): void {
+    this.lock?.publish(this.socketDir);
   }
 
   async dump(): Promise<Blob> {
@@ -46,5 +90,6 @@ export class EmbeddedPostgres {
     await this.server.stop();
     await this.db.close();
     rmSync(this.socketDir, { recursive: true, force: true });
+    this.lock?.release();
   }
 }

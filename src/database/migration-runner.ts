@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Config } from '../config/configuration';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { embeddedDataDir, EmbeddedPostgres } from './embedded-postgres';
 import { typeOrmOptions } from './typeorm-options';
 
 /** Runs `work` on a one-connection DataSource to DATABASE_URL, or to the embedded database in DATA_DIR. */
@@ -11,7 +10,7 @@ export async function withMigrationDataSource<T>(
 ): Promise<T> {
   const embedded = config.database.url
     ? undefined
-    : await EmbeddedPostgres.start({ dataDir: join(config.app.dataDir, 'pglite') });
+    : await EmbeddedPostgres.start({ dataDir: embeddedDataDir(config.app.dataDir) });
   const url = config.database.url ?? (embedded as EmbeddedPostgres).url;
   const dataSource = new DataSource(typeOrmOptions(url, 1));
   await dataSource.initialize();
