@@ -1,37 +1,21 @@
-import { connect } from 'node:net';
 import { Admin, makeAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser, Tokens, uniqueEmail } from './factories/user.factory';
+import { errorShapeProblems, securityHeaderProblems } from './support/error-shape';
 import { HttpResponse } from './support/http-client';
+import { RawResponse, sendRawBytes } from './support/raw-http';
 import { startTestApp, TestApp } from './support/test-app';
 
-/** The error shape every refusal shares, with the request id in the body and the header. */
-function expectErrorShape(res: Pick<HttpResponse, 'status' | 'headers' | 'body'>, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), requestId: expect.any(String) }),
-  );
-  expect(typeof res.body.message === 'string' || Array.isArray(res.body.message)).toBe(true);
-  expect(res.headers.get('x-request-id')).toBe(res.body.requestId);
-  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+/** The error shape every refusal shares, with the request id in the body and the header, and the security headers. */
+function expectErrorShape(res: HttpResponse | RawResponse, status: number): void {
+  const reply = 'json' in res ? res : { status: res.status, headers: Object.fromEntries(res.headers), json: res.body };
+  expect(reply.status).toBe(status);
+  expect([...errorShapeProblems(reply), ...securityHeaderProblems(reply)]).toEqual([]);
 }
 
-/** Sends raw bytes and parses the one reply (Node's fetch refuses to send some of these requests). */
-async function rawRequest(port: number, bytes: string): Promise<{ status: number; headers: Headers; body: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [head, ...rest] = data.split('\r\n\r\n');
-      const [statusLine, ...lines] = head.split('\r\n');
-      const headers = new Headers(lines.map((line) => line.split(/:\s*/, 2) as [string, string]));
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(rest.join('\r\n\r\n')) });
-    });
-    socket.setTimeout(5000, () => socket.destroy(new Error('no reply')));
-  });
+async function rawRequest(port: number, bytes: string): Promise<RawResponse & { body: any }> {
+  const reply = await sendRawBytes(port, Buffer.from(bytes, 'latin1'));
+  return { ...reply, body: reply.json };
 }
 
 function nested(depth: number, leaf: unknown = 1): unknown {
