@@ -7,6 +7,7 @@ import { CreateFeatureFlags1763700500000 } from './1763700500000-create-feature-
 import { IndexRefreshTokensSession1763700600000 } from './1763700600000-index-refresh-tokens-session';
 import { CreateAuditAppend1763700700000 } from './1763700700000-create-audit-append';
 import { AuditPurgeChainPrefix1763700800000 } from './1763700800000-audit-purge-chain-prefix';
+import { EmailSkeleton1763700900000 } from './1763700900000-email-skeleton';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   IndexRefreshTokensSession1763700600000,
   CreateAuditAppend1763700700000,
   AuditPurgeChainPrefix1763700800000,
+  EmailSkeleton1763700900000,
 ];

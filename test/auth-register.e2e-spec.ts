@@ -1,4 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { PasswordHasher } from '../src/auth/password-hasher.service';
+import { typeOrmOptions } from '../src/database/typeorm-options';
 import { DEFAULT_PASSWORD, uniqueEmail } from './factories/user.factory';
+import { cloneTemplate, TestDatabase } from './support/template-database';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('POST /api/v1/auth/register', () => {
@@ -96,6 +101,84 @@ describe('POST /api/v1/auth/register', () => {
     );
   });
 
+  describe('look-alike and hidden-character emails', () => {
+    const register = (email: string) => t.http.post('/api/v1/auth/register', { email, password: DEFAULT_PASSWORD });
+    /** The reply without the part that differs per request, to compare two refusals. */
+    const refusal = (body: Record<string, unknown>) => ({ ...body, requestId: expect.any(String) });
+
+    it.each([
+      ['a zero-width space', '\u200b'],
+      ['a right-to-left override', '\u202e'],
+      ['a left-to-right isolate', '\u2066'],
+      ['a soft hyphen', '\u00ad'],
+      ['a zero-width joiner', '\u200d'],
+    ])('refuses an email with %s, and no account is made', async (_name, hidden) => {
+      const email = uniqueEmail('hidden').replace('@', `${hidden}@`);
+      const res = await register(email);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('email must not contain invisible, control or direction-changing characters');
+      const rows = await t.dataSource.query(`SELECT id FROM users WHERE email = $1 OR email = $2`, [
+        email,
+        email.replace(hidden, ''),
+      ]);
+      expect(rows).toEqual([]);
+    });
+
+    it('stores a decomposed email in NFC, and signs in typed either way', async () => {
+      const composed = uniqueEmail('jos\u00e9');
+      const decomposed = composed.normalize('NFD');
+      expect(decomposed).not.toBe(composed);
+      const res = await register(decomposed);
+      expect(res.status).toBe(201);
+      expect(res.body.email).toBe(composed);
+      const [row] = await t.dataSource.query(`SELECT email FROM users WHERE id = $1`, [res.body.id]);
+      expect(row.email).toBe(composed);
+      for (const typed of [decomposed, composed]) {
+        const signedIn = await t.http.post('/api/v1/auth/login', { email: typed, password: DEFAULT_PASSWORD });
+        expect(signedIn.body.status).toBe('authenticated');
+      }
+    });
+
+    it('refuses a Cyrillic look-alike of an existing email with the 409 of a duplicate', async () => {
+      const original = uniqueEmail('root-admin');
+      expect((await register(original)).status).toBe(201);
+      const duplicate = await register(original);
+      const lookAlike = await register(original.replace(/o/g, '\u043e'));
+      expect(lookAlike.status).toBe(409);
+      expect(duplicate.status).toBe(409);
+      expect(refusal(lookAlike.body)).toEqual(refusal(duplicate.body));
+      expect(lookAlike.body.code).toBe('email_taken');
+      const [{ count }] = await t.dataSource.query(
+        `SELECT count(*)::int AS count FROM users WHERE email_skeleton = (SELECT email_skeleton FROM users WHERE email = $1)`,
+        [original],
+      );
+      expect(count).toBe(1);
+    });
+
+    it('refuses a look-alike in another case and in Greek letters', async () => {
+      const original = uniqueEmail('paypal');
+      expect((await register(original)).status).toBe(201);
+      const [local, domain] = original.split('@');
+      const greek = local.replace('paypal', '\u03c1\u03b1y\u03c1\u03b1l');
+      for (const lookAlike of [`${local.toUpperCase()}@${domain}`, `${greek}@${domain}`]) {
+        expect((await register(lookAlike)).status).toBe(409);
+      }
+    });
+
+    it('still registers a distinct email: an accented twin, another letter', async () => {
+      const original = uniqueEmail('rene');
+      expect((await register(original)).status).toBe(201);
+      expect((await register(original.replace('rene', 'ren\u00e9'))).status).toBe(201);
+      expect((await register(original.replace('rene', 'rent'))).status).toBe(201);
+    });
+
+    it('lets one of two racing look-alike registrations win; the other gets 409, never 500', async () => {
+      const original = uniqueEmail('race');
+      const replies = await Promise.all([register(original), register(original.replace('a', '\u0430'))]);
+      expect(replies.map((res) => res.status).sort()).toEqual([201, 409]);
+    });
+  });
+
   it('answers malformed JSON with 400 in the error shape', async () => {
     const res = await t.http.request('POST', '/api/v1/auth/register', {
       raw: '{"email": "a@b.c", ',
@@ -137,6 +220,78 @@ describe('POST /api/v1/auth/register', () => {
         headers: { 'content-type': 'application/json' },
       });
       expect(res.status).toBe(400);
+    }
+  });
+});
+
+describe('the migration that adds email skeletons to existing accounts', () => {
+  const MIGRATION = 'EmailSkeleton1763700900000';
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let passwordHash: string;
+
+  beforeAll(async () => {
+    database = await cloneTemplate();
+    const t = await startTestApp({ database });
+    passwordHash = await t.app.get(PasswordHasher).hash(DEFAULT_PASSWORD);
+    await t.close();
+    dataSource = await new DataSource(typeOrmOptions(database.url, 1)).initialize();
+    const applied = async () =>
+      (await dataSource.query(`SELECT name FROM migrations`)).some((row: { name: string }) => row.name === MIGRATION);
+    while (await applied()) await dataSource.undoLastMigration();
+  });
+
+  afterAll(async () => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('keeps the oldest of legacy look-alikes, puts emails in NFC, and refuses new look-alikes', async () => {
+    const insert = async (email: string, createdAt: string, deleted = false) => {
+      const [{ id }] = await dataSource.query(
+        `INSERT INTO users (email, password_hash, created_at, deleted_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [email, passwordHash, createdAt, deleted ? createdAt : null],
+      );
+      return id as string;
+    };
+    const oldest = await insert('root-admin@example.com', '2025-01-01T00:00:00.000001Z');
+    const younger = await insert('r\u043e\u043et-admin@example.com', '2025-01-01T00:00:00.000002Z');
+    const decomposed = await insert('jose\u0301@example.com', '2025-02-01T00:00:00Z');
+    const composedTwin = await insert('ren\u00e9@example.com', '2025-03-01T00:00:00Z');
+    const decomposedTwin = await insert('rene\u0301@example.com', '2025-03-02T00:00:00Z');
+    const deleted = await insert(`deleted-${randomUUID()}@deleted.invalid`, '2025-04-01T00:00:00Z', true);
+
+    await dataSource.runMigrations();
+
+    const rows: { id: string; email: string; email_skeleton: string | null }[] = await dataSource.query(
+      `SELECT id, email, email_skeleton FROM users`,
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(oldest)?.email_skeleton).toEqual(expect.any(String));
+    expect(byId.get(younger)?.email_skeleton).toBeNull();
+    expect(byId.get(decomposed)?.email).toBe('jos\u00e9@example.com');
+    expect(byId.get(decomposed)?.email_skeleton).toEqual(expect.any(String));
+    expect(byId.get(composedTwin)?.email_skeleton).toEqual(expect.any(String));
+    expect(byId.get(decomposedTwin)).toEqual(
+      expect.objectContaining({ email: 'rene\u0301@example.com', email_skeleton: null }),
+    );
+    expect(byId.get(deleted)?.email_skeleton).toBeNull();
+    await dataSource.destroy();
+
+    const t = await startTestApp({ database });
+    try {
+      const lookAlike = await t.http.post('/api/v1/auth/register', {
+        email: 'r\u043eot-admin@example.com',
+        password: DEFAULT_PASSWORD,
+      });
+      expect(lookAlike.status).toBe(409);
+      const legacy = await t.http.post('/api/v1/auth/login', {
+        email: 'jose\u0301@example.com',
+        password: DEFAULT_PASSWORD,
+      });
+      expect(legacy.body.status).toBe('authenticated');
+    } finally {
+      await t.close();
     }
   });
 });

@@ -143,12 +143,22 @@ describe('npm run cli', () => {
     expect(weak.code).toBe(1);
     expect(weak.output).toContain('create-admin: Password does not meet the policy');
     expect(weak.output).toMatch(/\n  - .+/);
+    const hidden = await runCli(['create-admin', '--email', 'ops\u200b3@example.com'], env, 'Cli-Adm1n-Passw0rd!\n');
+    expect(hidden.code).toBe(1);
+    expect(hidden.output).toContain(
+      'create-admin: email must not contain invisible, control or direction-changing characters',
+    );
 
     const t = await startTestApp({ database, clock, env: { MAX_FAILED_LOGIN_ATTEMPTS: '1' } });
     let userEmail: string;
     try {
       const admin = await login(t.http, { email: 'ops@example.com', password: 'Cli-Adm1n-Passw0rd!' });
       expect(claimsOf(admin.accessToken).roles).toEqual(['user', 'admin']);
+      const lookAlike = await t.http.post('/api/v1/auth/register', {
+        email: '\u043eps@example.com',
+        password: 'Str0ng!Passw0rd-42',
+      });
+      expect(lookAlike.status).toBe(409);
       const user = await signedInUser(t.http);
       userEmail = user.email;
       await enroll(t.http, clock, user.accessToken);

@@ -30,8 +30,8 @@ export class AdminBootstrap implements OnApplicationBootstrap {
       if (error instanceof AuthException) {
         throw new Error(
           error.code === AuthError.EmailTaken
-            ? 'ADMIN_EMAIL belongs to an account that is not an admin; use another address or promote it by hand'
-            : `ADMIN_PASSWORD: ${error.message}`,
+            ? 'ADMIN_EMAIL belongs to (or looks like) an account that is not an admin; use another address or promote it by hand'
+            : `${error.code === AuthError.InvalidEmail ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'}: ${error.message}`,
         );
       }
       throw error;

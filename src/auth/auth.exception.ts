@@ -5,6 +5,7 @@ import { sendDomainError } from '../common/filters/error-reply';
 
 export enum AuthError {
   EmailTaken = 'email_taken',
+  InvalidEmail = 'invalid_email',
   WeakPassword = 'weak_password',
   InvalidCredentials = 'invalid_credentials',
   AccountLocked = 'account_locked',
@@ -28,6 +29,7 @@ export function authErrorStatus(code: AuthError): HttpStatus {
   switch (code) {
     case AuthError.EmailTaken:
       return HttpStatus.CONFLICT;
+    case AuthError.InvalidEmail:
     case AuthError.WeakPassword:
     case AuthError.PasswordReused:
     case AuthError.InvalidLinkToken:

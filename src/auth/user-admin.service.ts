@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { SessionService } from '../session/session.service';
 import { AuthError, AuthException } from './auth.exception';
+import { hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from './email-address';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordService } from './password.service';
 import { UserEntity } from './user.entity';
@@ -101,10 +102,12 @@ export class UserAdminService {
   }
 
   /**
-   * Creates an admin (email verified) or answers why not: the password must meet the policy, and an
-   * email that belongs to a non-admin account is refused rather than promoted.
+   * Creates an admin (email verified) or answers why not: the email must hold no invisible character,
+   * the password must meet the policy, and an email that belongs to (or looks like) a non-admin
+   * account's is refused rather than promoted.
    */
   async createAdmin(email: string, password: string, actor: Actor): Promise<UserEntity> {
+    if (hasHiddenCharacter(email)) throw new AuthException(AuthError.InvalidEmail, HIDDEN_CHARACTER_MESSAGE);
     this.passwords.assertPolicy(password, email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password);

@@ -9,6 +9,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 254 })
   email: string;
 
+  /** The email's confusable skeleton (see `emailSkeleton`), unique; NULL once the account is deleted. */
+  @Column({ name: 'email_skeleton', type: 'text', nullable: true })
+  emailSkeleton: string | null;
+
   @Column({ name: 'display_name', type: 'varchar', length: 100, nullable: true })
   displayName: string | null;
 

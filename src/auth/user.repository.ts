@@ -5,6 +5,7 @@ import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { canonicalEmail, emailSkeleton } from './email-address';
 import { UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
@@ -27,14 +28,19 @@ export class UserRepository {
     return this.dataSource.getRepository(UserEntity);
   }
 
-  /** Inserts a user; fails with an error `isEmailTaken` recognizes when the email is taken (case-insensitively). */
+  /**
+   * Inserts a user with the email in NFC and its confusable skeleton. Fails with an error `isEmailTaken`
+   * recognizes when the email is taken (case-insensitively) or looks like a taken one (same skeleton):
+   * unique indexes decide, so of two registrations racing for look-alikes one wins and one gets the error.
+   */
   createUser(
     user: Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>,
     manager: EntityManager,
     roles: Role[] = ['user'],
   ): Promise<UserEntity> {
     const repo = manager.getRepository(UserEntity);
-    return repo.save(repo.create({ ...user, roles }));
+    const email = canonicalEmail(user.email);
+    return repo.save(repo.create({ ...user, email, emailSkeleton: emailSkeleton(email), roles }));
   }
 
   /** Accounts matching `query` in email or display name, oldest first, after the cursor position. */
@@ -74,13 +80,16 @@ export class UserRepository {
     return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
   }
 
-  /** Every login starts here, so plain SQL as `findActiveById`; matches the email case-insensitively. */
+  /**
+   * Every login starts here, so plain SQL as `findActiveById`; matches the email case-insensitively,
+   * in NFC as it is stored, so an email typed in decomposed form finds its account.
+   */
   async findActiveByEmail(email: string): Promise<UserEntity | null> {
     const [row] = await preparedQuery(
       this.dataSource.manager,
       'user-find-active-by-email',
       `SELECT ${this.columns} FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`,
-      [email],
+      [canonicalEmail(email)],
     );
     return row ? hydrate(this.dataSource, UserEntity, row) : null;
   }
@@ -158,14 +167,16 @@ export class UserRepository {
   }
 
   /**
-   * Erases a deleted account's personal data: email and name replaced, the password made unusable, 2FA
-   * and roles removed, and its codes, tokens and history deleted. The row stays (deleted_at set) so the
-   * audit trail's user id still resolves to "a deleted account" and nothing else.
+   * Erases a deleted account's personal data: email and name replaced (the email's skeleton cleared, so
+   * look-alikes of it are free again), the password made unusable, 2FA and roles removed, and its codes,
+   * tokens and history deleted. The row stays (deleted_at set) so the audit trail's user id still
+   * resolves to "a deleted account" and nothing else.
    */
   async scrub(userId: string, now: Date, manager: EntityManager): Promise<void> {
     await manager.query(
-      `UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', display_name = NULL, password_hash = '!',
-              roles = '{}', email_verified_at = NULL, failed_login_attempts = 0, locked_until = NULL,
+      `UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', email_skeleton = NULL,
+              display_name = NULL, password_hash = '!', roles = '{}', email_verified_at = NULL,
+              failed_login_attempts = 0, locked_until = NULL,
               mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
               mfa_last_used_step = NULL, mfa_enabled_at = NULL, mfa_enforced_since = NULL,
               last_login_at = NULL, updated_at = $2, deleted_at = $2

@@ -1,11 +1,28 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import { canonicalEmail, hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from '../email-address';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+const canonical = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? canonicalEmail(value.trim()) : value;
+
+/** Refuses an email with a character that is invisible or turns text around (see `hasHiddenCharacter`). */
+const NoHiddenCharacter = () =>
+  ValidateBy({
+    name: 'noHiddenCharacter',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !hasHiddenCharacter(value),
+      defaultMessage: () => HIDDEN_CHARACTER_MESSAGE,
+    },
+  });
 
 export class RegisterUserDto {
-  /** Sign-in email; unique regardless of case. */
-  @Transform(trim)
+  /**
+   * Sign-in email, stored in NFC; unique regardless of case, and refused when it looks like an
+   * existing account's (the same Unicode TS #39 confusable skeleton) or holds an invisible character.
+   */
+  @Transform(canonical)
+  @NoHiddenCharacter()
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(254)
   email: string;
