@@ -31,6 +31,7 @@ describe('database outage', () => {
   afterAll(async () => {
     await proxy.start();
     await t.close();
+    await proxy.stop();
     await database.drop();
   });
 
