@@ -22,7 +22,7 @@ const POSTGRES_CODES = new Set(['57014', '57P01', '57P02', '57P03', '53300']);
 
 /** What node-postgres and its pool say, without a code, when a connection fails or a query times out. */
 const DRIVER_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end)/;
 
 export interface DependencyFailure {
   dependency: 'database';
@@ -44,6 +44,10 @@ export function dependencyFailureOf(error: unknown): DependencyFailure | undefin
     }
     const match = typeof message === 'string' ? DRIVER_MESSAGES.exec(message) : null;
     if (match) return { dependency: 'database', reason: match[1] };
+    // TypeORM releases a transaction's query runner when its connection fails under it.
+    if ((current as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') {
+      return { dependency: 'database', reason: 'connection lost mid-transaction' };
+    }
     current = (current.driverError ?? current.cause) as typeof current;
   }
   return undefined;
