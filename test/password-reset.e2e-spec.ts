@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser, TestUser } from './factories/user.factory';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestApp, TestApp } from './support/test-app';
+import { answerTimeGap, timed } from './support/timing';
 
 const NEW_PASSWORD = 'Reset-N3w-Passw0rd!';
 
@@ -155,5 +157,35 @@ describe('password reset', () => {
     const next = await t.http.post('/api/v1/auth/login', { email: user.email, password: NEW_PASSWORD });
     expect(next.status).toBe(200);
     expect(next.body.status).toBe('mfa_required');
+  });
+
+  describe('timing', () => {
+    let quiet: TestApp;
+
+    // Its own app, mailing to the development outbox: the SMTP sink in this process would load the
+    // very process that measures.
+    beforeAll(async () => {
+      quiet = await startTestApp();
+    });
+
+    afterAll(async () => {
+      await quiet.close();
+    });
+
+    it('answers as fast for an account as for an unknown email (no timing oracle)', async () => {
+      const accounts: TestUser[] = [];
+      for (let i = 0; i < 4; i++) accounts.push(await registerUser(quiet.http));
+      const forgot = (email: string) =>
+        timed(async () => {
+          const res = await quiet.http.post('/api/v1/auth/password/forgot', { email });
+          expect(res.status).toBe(202);
+        });
+      // Before, an account answered 1-3 ms later (a transaction and the mail, against one insert).
+      const result = await answerTimeGap(
+        (round) => forgot(accounts[round % accounts.length].email),
+        (round) => forgot(`nobody-${round}-${randomUUID()}@example.com`),
+      );
+      expect(result.gapMs).toBeLessThan(result.allowedMs);
+    });
   });
 });

@@ -58,17 +58,25 @@ export class PasswordService {
    */
   async forgot(email: string): Promise<void> {
     const user = await this.users.findActiveByEmail(email);
-    if (!user) {
-      await this.audit.record({ type: 'password.reset_requested', details: { account: 'unknown' } });
-      return;
-    }
     const ttlMinutes = this.config.get('security.passwordResetTtlMinutes', { infer: true });
+    // An unknown address goes through the same statements (storing no link), so the answer takes as long.
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.linkTokens.issue(user.id, 'password_reset', ttlMinutes * 60_000, manager);
-      await this.audit.record({ type: 'password.reset_requested', userId: user.id }, manager);
+      const issued = await this.linkTokens.issueIfAccount(
+        user?.id ?? null,
+        'password_reset',
+        ttlMinutes * 60_000,
+        manager,
+      );
+      await this.audit.record(
+        user
+          ? { type: 'password.reset_requested', userId: user.id }
+          : { type: 'password.reset_requested', details: { account: 'unknown' } },
+        manager,
+      );
       return issued;
     });
-    this.accountMails.passwordReset(user.email, token, ttlMinutes);
+    // Rendered and handed to the mailer after the reply has left, where its cost tells nothing.
+    if (user && token) setImmediate(() => this.accountMails.passwordReset(user.email, token, ttlMinutes));
   }
 
   /**
