@@ -1,5 +1,5 @@
 import { DEFAULT_PASSWORD, TestUser, uniqueEmail } from '../factories/user.factory';
-import { describeFaults } from '../support/fault-tests';
+import { describeFaults } from '../support/postgres-only';
 import { closeWithin, outageLogProblems, Traffic, TrafficSample, within } from '../support/fault-traffic';
 import { LogCapture } from '../support/log-capture';
 import { startTestApp, TestApp } from '../support/test-app';

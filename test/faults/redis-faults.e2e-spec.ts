@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeFaults } from '../support/fault-tests';
+import { describeFaults } from '../support/postgres-only';
 import { closeWithin, outageLogProblems, within } from '../support/fault-traffic';
 import { LogCapture } from '../support/log-capture';
 import { startTestApp, TestApp } from '../support/test-app';
