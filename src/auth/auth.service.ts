@@ -32,7 +32,6 @@ import { UserRepository } from './user.repository';
 const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
 
-/** `reuse`: a rotated token came back (possible theft), with the email of the account it belongs to. */
 /** The first factor of a login, as it appears in `amr`. */
 export type FirstFactor = 'pwd' | 'email';
 
@@ -41,7 +40,13 @@ type Enrollment = Pick<LoginResponseDto, 'mfaEnrollment' | 'mfaEnrollmentGraceEn
 /** Spends a single-use first factor inside the sign-in's transaction. */
 export type UseUp = (manager: EntityManager) => Promise<void>;
 
-type RefreshOutcome = { ok: true; response: LoginResponseDto } | { ok: false; reuse?: { email: string | undefined } };
+type RefreshOutcome =
+  | { ok: true; response: LoginResponseDto }
+  | {
+      ok: false;
+      /** A rotated token came back (possible theft), with the email of the account it belongs to. */
+      reuse?: { email: string | undefined };
+    };
 
 @Injectable()
 export class AuthService {

@@ -31,8 +31,4 @@ export const BackupCodes = {
   hash(userId: string, normalized: string): string {
     return createHash('sha256').update(`${userId}:${normalized}`).digest('hex');
   },
-
-  looksLikeBackupCode(code: string): boolean {
-    return /^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(code.trim());
-  },
 };
