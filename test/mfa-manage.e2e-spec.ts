@@ -121,7 +121,7 @@ describe('managing 2FA', () => {
     expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.backupCodesRemaining).toBe(10);
   });
 
-  it('refuses to regenerate without a valid current code', async () => {
+  it('refuses to regenerate without a valid current code, and a backup code is no such code', async () => {
     const user = await enrolledUser();
     const code = user.codeAt(t.clock.now());
     const res = await t.http.post(
@@ -136,5 +136,12 @@ describe('managing 2FA', () => {
       { token: user.accessToken },
     );
     expect(backup.status).toBe(400);
+    // Refused before anything was checked: the backup code is still unused and still signs in.
+    expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.backupCodesRemaining).toBe(10);
+    const login = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    expect(
+      (await t.http.post('/api/v1/auth/login/2fa', { mfaToken: login.body.mfaToken, code: user.backupCodes[0] }))
+        .status,
+    ).toBe(200);
   });
 });

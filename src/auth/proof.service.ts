@@ -14,17 +14,19 @@ export type SensitiveAction = 'mfa_disable' | 'backup_codes_regenerate' | 'passw
 interface CodeNeed {
   /** `always`: 2FA must be on; `with_2fa`: a code only when 2FA is on. */
   when: 'always' | 'with_2fa';
-  /** Whether a backup code may stand in for a TOTP code. */
-  backupCode: boolean;
   /** What the code's audit events say it was for. */
   purpose: CodePurpose;
 }
 
+/**
+ * What each action needs. Which kind of code will do is the request DTO's rule: regeneration takes only
+ * a TOTP code (six digits), the others a TOTP code or a backup code.
+ */
 const NEEDS: Record<SensitiveAction, { password: boolean; code: CodeNeed | null }> = {
-  mfa_disable: { password: true, code: { when: 'always', backupCode: true, purpose: 'disable' } },
-  backup_codes_regenerate: { password: false, code: { when: 'always', backupCode: false, purpose: 'regenerate' } },
+  mfa_disable: { password: true, code: { when: 'always', purpose: 'disable' } },
+  backup_codes_regenerate: { password: false, code: { when: 'always', purpose: 'regenerate' } },
   password_change: { password: true, code: null },
-  account_deletion: { password: true, code: { when: 'with_2fa', backupCode: true, purpose: 'account_deletion' } },
+  account_deletion: { password: true, code: { when: 'with_2fa', purpose: 'account_deletion' } },
 };
 
 /** What the request offers as proof. */
@@ -69,8 +71,7 @@ export class ProofService {
     }
     const codeNeed = needs.code && user.mfaEnabled ? needs.code : null;
     if (codeNeed && given.code === undefined) {
-      const what = codeNeed.backupCode ? 'a current 2FA code or a backup code' : 'a current 2FA code';
-      throw new MfaException(MfaError.InvalidCode, `Give ${what}`);
+      throw new MfaException(MfaError.InvalidCode, 'Give a current 2FA code or a backup code');
     }
     if (needs.password && !(await this.hasher.verify(given.password ?? '', user.passwordHash))) {
       await this.lockout.fail(user, now, {
@@ -80,7 +81,7 @@ export class ProofService {
       });
     }
     if (codeNeed && given.code !== undefined) {
-      const check = await this.mfa.consumeSecondFactor(user.id, given.code, codeNeed.purpose, codeNeed.backupCode);
+      const check = await this.mfa.consumeSecondFactor(user.id, given.code, codeNeed.purpose);
       if (!check.ok) {
         await this.lockout.fail(user, now, {
           error: new MfaException(MfaError.InvalidCode, 'The code is not valid'),

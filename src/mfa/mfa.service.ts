@@ -112,23 +112,14 @@ export class MfaService implements OnModuleInit {
 
   /**
    * Checks a second factor for a user with 2FA on and uses it up: a TOTP code (its step can't be used
-   * again) or, unless `allowBackupCode` is false, a backup code (single use; when not allowed, one is
-   * refused without being used up). Failures and replays are audited and counted here; the caller
-   * decides what they cost (the login step and every proof count them towards lockout).
+   * again) or a backup code (single use). Where only a TOTP code will do (backup-code regeneration), the
+   * request's DTO already refuses anything but six digits. Failures and replays are audited and counted
+   * here; the caller decides what they cost (the login step and every proof count them towards lockout).
    */
-  async consumeSecondFactor(
-    userId: string,
-    code: string,
-    purpose: CodePurpose,
-    allowBackupCode = true,
-  ): Promise<SecondFactorCheck> {
+  async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
     const state = await this.mfa.findState(userId);
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
     if (!state?.enabled || !state.secretEncrypted) return { method, ok: false };
-    if (method === 'backup_code' && !allowBackupCode) {
-      await this.audit.record({ type: 'mfa.code_failed', userId, details: { method, purpose } });
-      return { method, ok: false };
-    }
     const now = this.clock.now();
     if (method === 'otp') {
       const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted), code, now);
