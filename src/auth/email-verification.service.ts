@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { afterReply } from '../common/after-reply';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { AccountMails } from '../mail/account-mails';
@@ -16,6 +17,8 @@ export const EMAIL_VERIFICATION_TTL_HOURS = 48;
 /** EMAIL_VERIFICATION: off (no mails), optional (mailed, not enforced) or required (login waits for it). */
 @Injectable()
 export class EmailVerificationService {
+  private readonly logger = new Logger(EmailVerificationService.name);
+
   constructor(
     private readonly users: UserRepository,
     private readonly linkTokens: LinkTokens,
@@ -52,36 +55,35 @@ export class EmailVerificationService {
   }
 
   /**
-   * Mails a fresh link to an unverified account; silent otherwise, so the answer (202) tells nothing. An
-   * unknown or confirmed address goes through the same statements (storing no link), so the answer also
-   * takes as long: the time must not tell who has an account either.
+   * Mails a fresh link to an unverified account; silent otherwise, so the answer (202) tells nothing.
+   * The answer waits for the account lookup alone, which every address costs the same: the link is
+   * issued, audited and mailed after the reply, so the time can't tell who has an account either.
    */
   async resend(email: string): Promise<void> {
     if (this.mode === 'off') return;
     const user = await this.users.findActiveByEmail(email);
-    const pending = user && !user.emailVerifiedAt ? user : null;
+    afterReply(this.logger, 'Verification resend', () => this.resendTo(user));
+  }
+
+  private async resendTo(user: UserEntity | null): Promise<void> {
+    if (!user || user.emailVerifiedAt) {
+      await this.audit.record({
+        type: 'email.verification_requested',
+        userId: user?.id ?? null,
+        details: user ? { sent: false } : { account: 'unknown' },
+      });
+      return;
+    }
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.linkTokens.issueIfAccount(
-        pending?.id ?? null,
+      const issued = await this.linkTokens.issue(
+        user.id,
         'email_verify',
         EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
         manager,
       );
-      await this.audit.record(
-        pending
-          ? { type: 'email.verification_sent', userId: pending.id }
-          : {
-              type: 'email.verification_requested',
-              userId: user?.id ?? null,
-              details: user ? { sent: false } : { account: 'unknown' },
-            },
-        manager,
-      );
+      await this.audit.record({ type: 'email.verification_sent', userId: user.id }, manager);
       return issued;
     });
-    // Rendered and handed to the mailer after the reply has left, where its cost tells nothing.
-    if (pending && token) {
-      setImmediate(() => this.mails.emailVerification(pending.email, token, EMAIL_VERIFICATION_TTL_HOURS));
-    }
+    this.mails.emailVerification(user.email, token, EMAIL_VERIFICATION_TTL_HOURS);
   }
 }

@@ -21,23 +21,10 @@ export class LinkTokens {
 
   /** Issues a token and answers it: it exists in clear only in this return value (and the mail). */
   async issue(userId: string, purpose: TokenPurpose, ttlMs: number, manager: EntityManager): Promise<string> {
-    return (await this.issueIfAccount(userId, purpose, ttlMs, manager)) as string;
-  }
-
-  /**
-   * `issue` for an account that may be absent or must not get a link (null): then the same work is done
-   * and nothing is stored, so a public route answers in the same time whether or not a link went out.
-   */
-  async issueIfAccount(
-    userId: string | null,
-    purpose: TokenPurpose,
-    ttlMs: number,
-    manager: EntityManager,
-  ): Promise<string | undefined> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     await this.tokens.issue(userId, purpose, LinkTokens.hash(token), now, new Date(now.getTime() + ttlMs), manager);
-    return userId === null ? undefined : token;
+    return token;
   }
 
   /**

@@ -14,12 +14,9 @@ export interface TokenRow {
 /** Single-use link tokens (magic links, password resets, email verification), stored only as hashes. */
 @Injectable()
 export class OneTimeTokenRepository {
-  /**
-   * Stores a new token; every older open token of the user for the same purpose stops working. Without a
-   * user (null) the same statements run and change nothing: see `LinkTokens.issueIfAccount`.
-   */
+  /** Stores a new token; every older open token of the user for the same purpose stops working. */
   async issue(
-    userId: string | null,
+    userId: string,
     purpose: TokenPurpose,
     tokenHash: string,
     now: Date,
@@ -31,9 +28,8 @@ export class OneTimeTokenRepository {
       [userId, purpose, now],
     );
     await manager.query(
-      `INSERT INTO one_time_tokens (purpose, token_hash, user_id, created_at, expires_at)
-       SELECT $2, $3, id, $4, $5 FROM users WHERE id = $1`,
-      [userId, purpose, tokenHash, now, expiresAt],
+      `INSERT INTO one_time_tokens (purpose, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [purpose, tokenHash, userId, now, expiresAt],
     );
   }
 

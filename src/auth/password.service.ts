@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { afterReply } from '../common/after-reply';
 import { Clock } from '../common/clock/clock';
 import { AuthUser } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
@@ -24,6 +25,8 @@ import { UserRepository } from './user.repository';
  */
 @Injectable()
 export class PasswordService {
+  private readonly logger = new Logger(PasswordService.name);
+
   constructor(
     private readonly users: UserRepository,
     private readonly history: PasswordHistoryRepository,
@@ -54,29 +57,26 @@ export class PasswordService {
 
   /**
    * Mails a reset link when the email belongs to an account; answers the same either way, so the
-   * caller (always 202) can't tell. A newer link replaces older ones.
+   * caller (always 202) can't tell. A newer link replaces older ones. The answer waits for the account
+   * lookup alone: the link is issued, audited and mailed after the reply, so its time tells nothing.
    */
   async forgot(email: string): Promise<void> {
     const user = await this.users.findActiveByEmail(email);
+    afterReply(this.logger, 'Password reset request', () => this.mailResetLink(user));
+  }
+
+  private async mailResetLink(user: UserEntity | null): Promise<void> {
+    if (!user) {
+      await this.audit.record({ type: 'password.reset_requested', details: { account: 'unknown' } });
+      return;
+    }
     const ttlMinutes = this.config.get('security.passwordResetTtlMinutes', { infer: true });
-    // An unknown address goes through the same statements (storing no link), so the answer takes as long.
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.linkTokens.issueIfAccount(
-        user?.id ?? null,
-        'password_reset',
-        ttlMinutes * 60_000,
-        manager,
-      );
-      await this.audit.record(
-        user
-          ? { type: 'password.reset_requested', userId: user.id }
-          : { type: 'password.reset_requested', details: { account: 'unknown' } },
-        manager,
-      );
+      const issued = await this.linkTokens.issue(user.id, 'password_reset', ttlMinutes * 60_000, manager);
+      await this.audit.record({ type: 'password.reset_requested', userId: user.id }, manager);
       return issued;
     });
-    // Rendered and handed to the mailer after the reply has left, where its cost tells nothing.
-    if (user && token) setImmediate(() => this.accountMails.passwordReset(user.email, token, ttlMinutes));
+    this.accountMails.passwordReset(user.email, token, ttlMinutes);
   }
 
   /**
