@@ -11,7 +11,7 @@ import { login, registerUser, signedInUser, TestUser } from './factories/user.fa
 import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
 
-/** The subject the @RequireFlag guard builds for a signed-in user: id and roles from the access token. */
+/** A signed-in user as flags see them: id and roles from the access token. */
 async function subjectOf(t: TestApp, user: TestUser): Promise<FlagSubject> {
   const claims = claimsOf((await login(t.http, user)).accessToken);
   return { id: claims.sub, roles: claims.roles };

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { AuthUser, Role, Scope } from '../common/auth/auth-user';
 import { ConfigService } from '@nestjs/config';
-import { ADMIN_ROUTE_KEY, ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../common/decorators/auth.decorators';
+import { ADMIN_ROUTE_KEY, ALLOWED_SCOPES_KEY, ROLES_KEY } from '../common/decorators/auth.decorators';
 import { Config } from '../config/configuration';
 import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { SessionException } from '../session/session.exception';
@@ -15,7 +15,8 @@ type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
 
 /**
  * Deny by default: every route needs a valid access token and a live session unless it is `@Public()`.
- * Routes then narrow further with `@AllowScope`, `@RequireAal2` and `@Roles`; controllers never re-check.
+ * Routes then narrow further with `@AllowScope`, `@Roles` and `@AdminOnly` (which needs `aal2` unless
+ * ADMIN_REQUIRE_MFA=false); controllers never re-check.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
@@ -52,9 +53,6 @@ export class AccessTokenGuard implements CanActivate {
     };
     const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(ALLOWED_SCOPES_KEY, targets) ?? ['full'];
     if (!scopes.includes(user.scope)) throw new ForbiddenException(`This route is not open to a ${user.scope} token`);
-    if (this.reflector.getAllAndOverride<boolean>(REQUIRE_AAL2_KEY, targets) && user.aal !== 'aal2') {
-      throw new ForbiddenException('Two-factor authentication is required');
-    }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !roles.some((role) => user.roles.includes(role))) throw new ForbiddenException('Not allowed');
     if (

@@ -4,7 +4,6 @@ import { FastifyRequest } from 'fastify';
 import { AuthUser, Role, Scope } from '../auth/auth-user';
 
 export const ALLOWED_SCOPES_KEY = 'allowedScopes';
-export const REQUIRE_AAL2_KEY = 'requireAal2';
 export const ROLES_KEY = 'roles';
 
 /**
@@ -13,9 +12,6 @@ export const ROLES_KEY = 'roles';
  */
 export const AllowScope = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ALLOWED_SCOPES_KEY, ['full', ...scopes]);
-
-/** The session must have passed a second factor. */
-export const RequireAal2 = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRE_AAL2_KEY, true);
 
 /** The caller must hold one of these roles. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
