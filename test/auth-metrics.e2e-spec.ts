@@ -2,6 +2,7 @@ import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
 import { metricValue } from './support/metrics';
+import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('authentication metrics', () => {
@@ -141,20 +142,18 @@ describe('authentication metrics', () => {
   });
 });
 
-if (process.env.TEST_DATABASE_URL) {
-  describe('2FA adoption across replicas', () => {
-    it('every replica reports the same count, whichever one enrolled the user', async () => {
-      const a = await startTestApp();
-      const b = await startTestApp({ database: a.database, clock: a.clock });
-      try {
-        const user = await signedInUser(a.http);
-        await enroll(a.http, a.clock, user.accessToken);
-        expect(await metricValue(a.http, 'auth_mfa_enabled_users')).toBe(1);
-        expect(await metricValue(b.http, 'auth_mfa_enabled_users')).toBe(1);
-      } finally {
-        await b.close();
-        await a.close();
-      }
-    });
+describeOnPostgres('2FA adoption across replicas', () => {
+  it('every replica reports the same count, whichever one enrolled the user', async () => {
+    const a = await startTestApp();
+    const b = await startTestApp({ database: a.database, clock: a.clock });
+    try {
+      const user = await signedInUser(a.http);
+      await enroll(a.http, a.clock, user.accessToken);
+      expect(await metricValue(a.http, 'auth_mfa_enabled_users')).toBe(1);
+      expect(await metricValue(b.http, 'auth_mfa_enabled_users')).toBe(1);
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
-}
+});

@@ -9,6 +9,7 @@ import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
 import { FlagSubject } from '../src/feature-flags/flag-evaluation';
 import { login, registerUser, signedInUser, TestUser } from './factories/user.factory';
 import { claimsOf } from './support/jwt';
+import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** A signed-in user as flags see them: id and roles from the access token. */
@@ -230,30 +231,28 @@ describe('feature flags', () => {
   });
 });
 
-if (process.env.TEST_DATABASE_URL) {
-  describe('feature flags across replicas', () => {
-    it('the kill switch thrown on one replica holds on the other within the cache time', async () => {
-      const a = await startTestApp();
-      const b = await startTestApp({ database: a.database, clock: a.clock });
-      try {
-        const admin = await registerUser(a.http);
-        const user = await registerUser(a.http);
-        const subject = await subjectOf(a, user);
-        const [flagsA, flagsB] = [a.app.get(FeatureFlagService), b.app.get(FeatureFlagService)];
-        await flagsA.update('passwordless_auth', { enabled: true, rolloutPercent: 100 }, admin.id);
-        expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(true);
+describeOnPostgres('feature flags across replicas', () => {
+  it('the kill switch thrown on one replica holds on the other within the cache time', async () => {
+    const a = await startTestApp();
+    const b = await startTestApp({ database: a.database, clock: a.clock });
+    try {
+      const admin = await registerUser(a.http);
+      const user = await registerUser(a.http);
+      const subject = await subjectOf(a, user);
+      const [flagsA, flagsB] = [a.app.get(FeatureFlagService), b.app.get(FeatureFlagService)];
+      await flagsA.update('passwordless_auth', { enabled: true, rolloutPercent: 100 }, admin.id);
+      expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(true);
 
-        await flagsA.update('passwordless_auth', { enabled: false }, admin.id);
-        expect(await flagsA.isEnabled('passwordless_auth', subject)).toBe(false);
-        a.clock.advance(4_000);
-        expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(true);
-        a.clock.advance(1_001);
-        expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(false);
-        expect(await flagsB.isEnabled('passwordless_auth')).toBe(false);
-      } finally {
-        await b.close();
-        await a.close();
-      }
-    });
+      await flagsA.update('passwordless_auth', { enabled: false }, admin.id);
+      expect(await flagsA.isEnabled('passwordless_auth', subject)).toBe(false);
+      a.clock.advance(4_000);
+      expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(true);
+      a.clock.advance(1_001);
+      expect(await flagsB.isEnabled('passwordless_auth', subject)).toBe(false);
+      expect(await flagsB.isEnabled('passwordless_auth')).toBe(false);
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
-}
+});

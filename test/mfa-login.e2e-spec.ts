@@ -1,6 +1,7 @@
 import { authenticator, enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser } from './factories/user.factory';
 import { claimsOf } from './support/jwt';
+import { itOnPostgres } from './support/postgres-only';
 import { eventually } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -151,8 +152,9 @@ describe('login with two-factor authentication', () => {
   });
 
   // A transaction holding the user's row needs a second connection: PostgreSQL only (PGlite serves one).
-  if (process.env.TEST_DATABASE_URL) {
-    it('waits for an account deletion in progress without deadlocking, then refuses the closed login', async () => {
+  itOnPostgres(
+    'waits for an account deletion in progress without deadlocking, then refuses the closed login',
+    async () => {
       // A backup code: claiming a TOTP step updates the user's row, which would wait before the transaction.
       const { user, mfaToken } = await pendingLogin();
       const deletion = t.dataSource.createQueryRunner();
@@ -165,7 +167,7 @@ describe('login with two-factor authentication', () => {
         await eventually(async () => {
           const [{ waiting }] = await t.dataSource.query(
             `SELECT count(*)::int AS waiting FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
           );
           expect(waiting).toBe(1);
         });
@@ -177,8 +179,8 @@ describe('login with two-factor authentication', () => {
       } finally {
         await deletion.release();
       }
-    });
-  }
+    },
+  );
 
   it('refuses the MFA token on every authenticated route and as a refresh token', async () => {
     const user = await enrolledUser();

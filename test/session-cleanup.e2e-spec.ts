@@ -1,5 +1,6 @@
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
@@ -78,34 +79,32 @@ describe('session cleanup', () => {
 });
 
 // PGlite serves one connection, so a second connection holding the lock can only be shown on PostgreSQL.
-if (process.env.TEST_DATABASE_URL) {
-  describe('session cleanup on PostgreSQL', () => {
-    let t: TestApp;
+describeOnPostgres('session cleanup on PostgreSQL', () => {
+  let t: TestApp;
 
-    beforeAll(async () => {
-      t = await startTestApp();
-    });
-
-    afterAll(async () => {
-      await t.close();
-    });
-
-    it('runs on one replica at a time: a run while the advisory lock is held is skipped', async () => {
-      const holder = t.dataSource.createQueryRunner();
-      await holder.connect();
-      await holder.query(`SELECT pg_advisory_lock($1)`, [0x7f0fc1ea]);
-      try {
-        expect(await t.app.get(SessionCleanupService).run()).toEqual({
-          ran: false,
-          sessions: 0,
-          refreshTokens: 0,
-          auditEvents: 0,
-        });
-      } finally {
-        await holder.query(`SELECT pg_advisory_unlock($1)`, [0x7f0fc1ea]);
-        await holder.release();
-      }
-      expect((await t.app.get(SessionCleanupService).run()).ran).toBe(true);
-    });
+  beforeAll(async () => {
+    t = await startTestApp();
   });
-}
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('runs on one replica at a time: a run while the advisory lock is held is skipped', async () => {
+    const holder = t.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.query(`SELECT pg_advisory_lock($1)`, [0x7f0fc1ea]);
+    try {
+      expect(await t.app.get(SessionCleanupService).run()).toEqual({
+        ran: false,
+        sessions: 0,
+        refreshTokens: 0,
+        auditEvents: 0,
+      });
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock($1)`, [0x7f0fc1ea]);
+      await holder.release();
+    }
+    expect((await t.app.get(SessionCleanupService).run()).ran).toBe(true);
+  });
+});

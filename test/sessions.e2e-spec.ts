@@ -1,6 +1,7 @@
 import { login, registerUser, signedInUser } from './factories/user.factory';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { cloneTemplate, TestDatabase } from './support/template-database';
+import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('sessions', () => {
@@ -117,47 +118,45 @@ describe('sessions', () => {
 });
 
 // Two replicas need two connections to one database: PostgreSQL only (PGlite serves one connection).
-if (process.env.TEST_DATABASE_URL) {
-  describe('two replicas on one PostgreSQL', () => {
-    let database: TestDatabase;
-    let first: TestApp;
-    let second: TestApp;
+describeOnPostgres('two replicas on one PostgreSQL', () => {
+  let database: TestDatabase;
+  let first: TestApp;
+  let second: TestApp;
 
-    beforeAll(async () => {
-      database = await cloneTemplate();
-      first = await startTestApp({ database });
-      second = await startTestApp({ database, clock: first.clock });
-    });
-
-    afterAll(async () => {
-      await first.close();
-      await second.close();
-      await database.drop();
-    });
-
-    it('refuses a session on one replica the moment the other revokes it', async () => {
-      const user = await signedInUser(first.http);
-      expect((await second.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(200);
-      expect((await first.http.post('/api/v1/auth/logout', undefined, { token: user.accessToken })).status).toBe(204);
-      expect((await second.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
-      expect((await second.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
-    });
-
-    it('runs the cleanup concurrently on both without errors, and every ended session is gone', async () => {
-      const users = await Promise.all(Array.from({ length: 5 }, () => signedInUser(first.http)));
-      first.clock.advance(30 * 86_400_000);
-      const reports = await Promise.all([
-        first.app.get(SessionCleanupService).run(),
-        second.app.get(SessionCleanupService).run(),
-      ]);
-      expect(reports.some((report) => report.ran)).toBe(true);
-      const deleted = reports.reduce((sum, report) => sum + report.sessions, 0);
-      const [{ left }] = await first.dataSource.query(
-        `SELECT count(*)::int AS left FROM sessions WHERE user_id = ANY($1)`,
-        [users.map((user) => user.id)],
-      );
-      expect(left).toBe(0);
-      expect(deleted).toBeGreaterThanOrEqual(users.length);
-    });
+  beforeAll(async () => {
+    database = await cloneTemplate();
+    first = await startTestApp({ database });
+    second = await startTestApp({ database, clock: first.clock });
   });
-}
+
+  afterAll(async () => {
+    await first.close();
+    await second.close();
+    await database.drop();
+  });
+
+  it('refuses a session on one replica the moment the other revokes it', async () => {
+    const user = await signedInUser(first.http);
+    expect((await second.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(200);
+    expect((await first.http.post('/api/v1/auth/logout', undefined, { token: user.accessToken })).status).toBe(204);
+    expect((await second.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
+    expect((await second.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+  });
+
+  it('runs the cleanup concurrently on both without errors, and every ended session is gone', async () => {
+    const users = await Promise.all(Array.from({ length: 5 }, () => signedInUser(first.http)));
+    first.clock.advance(30 * 86_400_000);
+    const reports = await Promise.all([
+      first.app.get(SessionCleanupService).run(),
+      second.app.get(SessionCleanupService).run(),
+    ]);
+    expect(reports.some((report) => report.ran)).toBe(true);
+    const deleted = reports.reduce((sum, report) => sum + report.sessions, 0);
+    const [{ left }] = await first.dataSource.query(
+      `SELECT count(*)::int AS left FROM sessions WHERE user_id = ANY($1)`,
+      [users.map((user) => user.id)],
+    );
+    expect(left).toBe(0);
+    expect(deleted).toBeGreaterThanOrEqual(users.length);
+  });
+});
