@@ -6,7 +6,6 @@ import { LinkTokens } from './link-tokens.service';
 import { OneTimeTokenRepository } from './one-time-token.repository';
 import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
 import { MagicLinkService } from './magic-link.service';
-import { UserAdminService } from './user-admin.service';
 import { AdminBootstrap } from './admin-bootstrap.service';
 import { AccountDataController } from './account-data.controller';
 import { AccountDataService } from './account-data.service';
@@ -33,7 +32,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenService } from './token.service';
 import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UsersModule } from './users.module';
 
 @Module({
   imports: [
@@ -45,6 +44,7 @@ import { UserRepository } from './user.repository';
     FeatureFlagModule,
     MetricsModule,
     PasswordHashingModule,
+    UsersModule,
     MfaModule,
     JwksModule,
   ],
@@ -56,19 +56,17 @@ import { UserRepository } from './user.repository';
     PasswordService,
     PasswordHistoryRepository,
     TokenService,
-    UserRepository,
     RefreshTokenRepository,
     MfaChallengeRepository,
     OneTimeTokenRepository,
     LinkTokens,
     MagicLinkService,
-    UserAdminService,
     AdminBootstrap,
     AccountDataService,
     EmailVerificationService,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
     { provide: APP_FILTER, useClass: AuthExceptionFilter },
   ],
-  exports: [AuthService, UserAdminService],
+  exports: [AuthService, UsersModule],
 })
 export class AuthModule {}

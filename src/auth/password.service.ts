@@ -14,7 +14,7 @@ import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
 import { ProofService } from './proof.service';
-import { passwordProblems } from './password-policy';
+import { PasswordPolicy } from './password-policy.service';
 import { LinkTokens } from './link-tokens.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
@@ -31,6 +31,7 @@ export class PasswordService {
     private readonly users: UserRepository,
     private readonly history: PasswordHistoryRepository,
     private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
     private readonly proof: ProofService,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
@@ -101,16 +102,9 @@ export class PasswordService {
     this.notifications.passwordReset(user.email);
   }
 
-  /** 400 `weak_password` with the reasons when the password fails PASSWORD_MIN_LENGTH and the rest of the policy. */
+  /** 400 `weak_password` with the reasons (see PasswordPolicy). */
   assertPolicy(password: string, email: string): void {
-    const security = this.config.get('security', { infer: true });
-    const problems = passwordProblems(password, email, {
-      minLength: security.passwordMinLength,
-      requireClasses: security.passwordRequireClasses,
-    });
-    if (problems.length > 0) {
-      throw new AuthException(AuthError.WeakPassword, 'Password does not meet the policy', { reasons: problems });
-    }
+    this.policy.assert(password, email);
   }
 
   /** Checks the history, then stores the new hash and remembers the old one. */

@@ -8,7 +8,7 @@ import { SessionService } from '../session/session.service';
 import { AuthError, AuthException } from './auth.exception';
 import { hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from './email-address';
 import { PasswordHasher } from './password-hasher.service';
-import { PasswordService } from './password.service';
+import { PasswordPolicy } from './password-policy.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -22,7 +22,7 @@ export class UserAdminService {
     private readonly users: UserRepository,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
-    private readonly passwords: PasswordService,
+    private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -108,7 +108,7 @@ export class UserAdminService {
    */
   async createAdmin(email: string, password: string, actor: Actor): Promise<UserEntity> {
     if (hasHiddenCharacter(email)) throw new AuthException(AuthError.InvalidEmail, HIDDEN_CHARACTER_MESSAGE);
-    this.passwords.assertPolicy(password, email);
+    this.policy.assert(password, email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password);
     try {

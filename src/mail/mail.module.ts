@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
-import { MetricsModule } from '../metrics/metrics.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { AccountMails } from './account-mails';
 import { MailTransport } from './mail';
 import { MailService } from './mail.service';
@@ -11,7 +11,7 @@ import { SecurityNotifications } from './security-notifications';
 import { SmtpTransport } from './smtp.transport';
 
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsCoreModule],
   providers: [
     {
       provide: MailTransport,

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuthMetrics } from './auth-metrics';
+import { MetricsCoreModule } from './metrics-core.module';
 import { MetricsController } from './metrics.controller';
-import { MetricsService } from './metrics.service';
 
 @Module({
+  imports: [MetricsCoreModule],
   controllers: [MetricsController],
-  providers: [MetricsService, AuthMetrics],
-  exports: [MetricsService, AuthMetrics],
+  exports: [MetricsCoreModule],
 })
 export class MetricsModule {}

@@ -1,26 +1,15 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { MetricsModule } from '../metrics/metrics.module';
-import { AuditModule } from '../audit/audit.module';
-import { SessionEntity } from './session.entity';
 import { SessionController } from './session.controller';
 import { SessionExceptionFilter } from './session.exception';
 import { SessionCleanupJob } from './session-cleanup.job';
-import { SessionCleanupService } from './session-cleanup.service';
-import { SessionRepository } from './session.repository';
-import { SessionService } from './session.service';
+import { SessionCoreModule } from './session-core.module';
 
+/** The service's side of sessions: their routes and the cleanup job on CLEANUP_CRON. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SessionEntity]), AuditModule, MetricsModule],
+  imports: [SessionCoreModule],
   controllers: [SessionController],
-  providers: [
-    SessionRepository,
-    SessionService,
-    SessionCleanupService,
-    SessionCleanupJob,
-    { provide: APP_FILTER, useClass: SessionExceptionFilter },
-  ],
-  exports: [SessionService, SessionCleanupService],
+  providers: [SessionCleanupJob, { provide: APP_FILTER, useClass: SessionExceptionFilter }],
+  exports: [SessionCoreModule],
 })
 export class SessionModule {}

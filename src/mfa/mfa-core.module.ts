@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AuditModule } from '../audit/audit.module';
+import { Config } from '../config/configuration';
+import { MailModule } from '../mail/mail.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
+import { SessionCoreModule } from '../session/session-core.module';
+import { MfaRepository } from './mfa.repository';
+import { MfaService } from './mfa.service';
+import { SecretCipher } from './secret-cipher';
+
+/** The 2FA service without its routes: what other modules (and the CLI) call. */
+@Module({
+  imports: [SessionCoreModule, AuditModule, MailModule, MetricsCoreModule],
+  providers: [
+    MfaService,
+    MfaRepository,
+    {
+      provide: SecretCipher,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Config, true>) => {
+        const mfa = config.get('mfa', { infer: true });
+        return new SecretCipher(mfa.encryptionKey, mfa.oldEncryptionKeys);
+      },
+    },
+  ],
+  exports: [MfaService],
+})
+export class MfaCoreModule {}
