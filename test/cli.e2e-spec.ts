@@ -1,8 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { ModulesContainer } from '@nestjs/core';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { AdminBootstrap } from '../src/auth/admin-bootstrap.service';
+import { UserAdminService } from '../src/auth/user-admin.service';
+import { createCliContext } from '../src/cli/cli.module';
+import { loadConfig } from '../src/config/configuration';
 import { typeOrmOptions } from '../src/database/typeorm-options';
+import { SessionCleanupJob } from '../src/session/session-cleanup.job';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
 import { HttpClient } from './support/http-client';
@@ -11,7 +18,9 @@ import { claimsOf } from './support/jwt';
 import { eventually, freePort, ServiceProcess, spawnService } from './support/service-process';
 import { TestClock } from './support/test-clock';
 import { cloneTemplate, serverUrl, TestDatabase, withAdminClient } from './support/template-database';
-import { startTestApp } from './support/test-app';
+import { startTestApp, TEST_ENV } from './support/test-app';
+
+const REPO = join(__dirname, '..');
 
 describe('npm run cli', () => {
   let database: TestDatabase;
@@ -204,11 +213,49 @@ describe('npm run cli', () => {
     }
   });
 
-  it('answers an unknown command with the usage and exit code 2', async () => {
+  it('prints the usage on standard output with exit code 0 for --help, -h, no command and <command> --help', async () => {
+    for (const args of [['--help'], ['-h'], [], ['unlock', '--help']]) {
+      const result = await runCli(args, {});
+      expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^usage: npm run cli -- <command> \[options\]\n/);
+      expect(result.stdout).toContain('  -h, --help ');
+    }
+  });
+
+  it('answers an unknown command with the usage on standard error and exit code 2', async () => {
     const result = await runCli(['frobnicate'], {});
     expect(result.code).toBe(2);
-    expect(result.output).toContain('unknown command: frobnicate');
-    expect(result.output).toContain('usage: npm run cli -- <command>');
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^unknown command: frobnicate\nusage: npm run cli -- <command>/);
+  });
+
+  it('boots no HTTP listener or routes, no cron job and no admin bootstrap', async () => {
+    const env = {
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: String(database.poolSize),
+      ADMIN_EMAIL: 'bootstrap-admin@example.com',
+      ADMIN_PASSWORD: 'Str0ng!Passw0rd-42',
+    };
+    // The service would create this admin at boot; a CLI command must not.
+    const cleanup = await runCli(['cleanup'], env);
+    expect(cleanup.output).toMatch(/^cleanup: deleted /);
+    expect(cleanup.code).toBe(0);
+
+    const listeners = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+    const before = listeners();
+    const app = await createCliContext(loadConfig({ ...TEST_ENV, ...env }));
+    try {
+      expect(listeners()).toBe(before);
+      const modules = [...app.get(ModulesContainer).values()];
+      expect(modules.flatMap((module) => [...module.controllers.keys()])).toEqual([]);
+      const providers = modules.flatMap((module) => [...module.providers.keys()]);
+      for (const serviceOnly of [SchedulerRegistry, SessionCleanupJob, AdminBootstrap]) {
+        expect(providers).not.toContain(serviceOnly);
+      }
+      expect(await app.get(UserAdminService).findByEmail(env.ADMIN_EMAIL)).toBeNull();
+    } finally {
+      await app.close();
+    }
   });
 });
 
@@ -289,5 +336,63 @@ describe('npm run cli while the service runs on the embedded database', () => {
     }
     const alone = await runCli(['unlock', '--email', email], { DATA_DIR: dataDir });
     expect(alone.code).toBe(0);
+  });
+});
+
+describe('npm run cli: the launcher in scripts/', () => {
+  let root: string;
+  const launcher = () => join(root, 'scripts', 'cli.mjs');
+  const main = () => join(root, 'dist', 'src', 'cli', 'main.js');
+  const source = () => join(root, 'src', 'cli', 'main.ts');
+  const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
+
+  beforeEach(() => {
+    // A project of its own: the launcher, one source file and a "build" that echoes its arguments.
+    root = mkdtempSync(join(tmpdir(), 'twofold-launcher-'));
+    for (const dir of ['scripts', 'src/cli', 'dist/src/cli']) mkdirSync(join(root, dir), { recursive: true });
+    copyFileSync(join(REPO, 'scripts', 'cli.mjs'), launcher());
+    writeFileSync(source(), 'export {};\n');
+    writeFileSync(main(), 'process.stdout.write(JSON.stringify(process.argv.slice(2)));\n');
+  });
+
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is what `npm run cli` runs, with no build before it', () => {
+    const { scripts } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.cli).toBe('node scripts/cli.mjs');
+    expect(scripts.precli).toBeUndefined();
+  });
+
+  it('runs the build in dist/ with the arguments, without building', async () => {
+    utimesSync(source(), at(60), at(60));
+    const result = await runCli(['unlock', '--email', 'a@example.com'], {}, '', launcher());
+    expect(result).toEqual(expect.objectContaining({ code: 0, stderr: '' }));
+    expect(JSON.parse(result.stdout)).toEqual(['unlock', '--email', 'a@example.com']);
+  });
+
+  it('refuses a build older than the sources, or none, with one line naming `npm run build`', async () => {
+    utimesSync(main(), at(60), at(60));
+    const stale = await runCli(['audit-verify'], {}, '', launcher());
+    expect(stale).toEqual(
+      expect.objectContaining({
+        code: 1,
+        stdout: '',
+        stderr: 'npm run cli: src/cli/main.ts is newer than the build in dist/; run `npm run build` first\n',
+      }),
+    );
+
+    rmSync(join(root, 'dist'), { recursive: true });
+    const missing = await runCli(['audit-verify'], {}, '', launcher());
+    expect(missing).toEqual(
+      expect.objectContaining({
+        code: 1,
+        stdout: '',
+        stderr: 'npm run cli: no build in dist/; run `npm run build` first\n',
+      }),
+    );
   });
 });

@@ -330,8 +330,10 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     const [api] = deployment.spec.template.spec.containers;
     const [migrate] = job.spec.template.spec.containers;
     expect([...(migrate.command ?? []), ...(migrate.args ?? [])]).toEqual(['node', 'dist/src/cli/main.js', 'migrate']);
-    // The same entry point as `npm run cli`, relative to the image's WORKDIR where dist/ is copied.
-    expect(read('package.json')).toContain('"cli": "node dist/src/cli/main.js"');
+    // The entry point `npm run cli` runs (after its launcher checks the build), relative to the image's
+    // WORKDIR where dist/ is copied.
+    expect(read('package.json')).toContain('"cli": "node scripts/cli.mjs"');
+    expect(read('scripts/cli.mjs')).toContain("join(root, 'dist', 'src', 'cli', 'main.js')");
     expect(read('docker/Dockerfile')).toMatch(/^WORKDIR \/app$/m);
     expect(read('docker/Dockerfile')).toMatch(/^COPY --from=build .*\/app\/dist \.\/dist$/m);
     expect(migrate.image).toBe(api.image);

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AppModule } from '../app.module';
 import { UserAdminService } from '../auth/user-admin.service';
 import { DomainException } from '../common/filters/domain.exception';
 import { Config, ConfigValidationError, loadConfig } from '../config/configuration';
@@ -14,6 +12,7 @@ import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionCleanupService } from '../session/session-cleanup.service';
+import { createCliContext } from './cli.module';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -26,6 +25,7 @@ commands:
   migrate                         apply pending database migrations
   cleanup                         delete sessions and refresh tokens that ended over 7 days ago (as the hourly job does)
   rotate-mfa-key                  re-encrypt every TOTP secret under MFA_ENCRYPTION_KEY (old keys in MFA_ENCRYPTION_KEYS_OLD)
+  -h, --help                      print this text
 
 Every action is audited with the actor "cli". Exit codes: 0 done, 1 failed, 2 usage.`;
 
@@ -42,6 +42,9 @@ type Command = (typeof COMMANDS)[number];
 
 const isCommand = (value: string | undefined): value is Command =>
   (COMMANDS as readonly string[]).includes(value ?? '');
+
+const wantsHelp = (argv: string[]): boolean =>
+  argv.length === 0 || argv.some((arg) => arg === '--help' || arg === '-h');
 
 /** The actor of every audit row a CLI action writes. */
 const CLI_ACTOR = 'cli';
@@ -132,20 +135,23 @@ function onRunningService(config: Config): Config {
   return url ? { ...config, database: { ...config.database, url, poolSize: 1 } } : config;
 }
 
-/** Break-glass operations without SQL, on the same modules and configuration as the service. */
+/** Break-glass operations without SQL, on the service's configuration and the modules the commands need. */
 async function main(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const [command, ...rest] = argv;
   let options: Options;
   try {
-    if (!isCommand(command)) throw new UsageError(command ? `unknown command: ${command}` : '');
+    if (!isCommand(command)) throw new UsageError(`unknown command: ${command}`);
     options = parseArgs({
       args: rest,
       options: { email: { type: 'string' }, reason: { type: 'string' } },
       strict: true,
     }).values;
   } catch (error) {
-    const message = (error as Error).message;
-    process.stderr.write(`${message ? `${message}\n` : ''}${USAGE}\n`);
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -155,10 +161,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await migrate(config)}\n`);
       return 0;
     }
-    const app = await NestFactory.createApplicationContext(AppModule.register(config), {
-      bufferLogs: true,
-      abortOnError: false,
-    });
+    const app = await createCliContext(config);
     try {
       process.stdout.write(`${await run(app, command, options)}\n`);
       return 0;
