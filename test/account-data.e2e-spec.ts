@@ -1,5 +1,6 @@
+import { makeAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
-import { signedInUser } from './factories/user.factory';
+import { login, signedInUser } from './factories/user.factory';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('own data: export and delete', () => {
@@ -74,5 +75,66 @@ describe('own data: export and delete', () => {
     expect((await t.http.post('/api/v1/auth/register', { email: user.email, password: user.password })).status).toBe(
       201,
     );
+  });
+
+  /**
+   * To its own still-unexpired access token a deleted account is an ended session: 401 on every route, as
+   * after a logout, so a client signs in again (and finds no account). To an admin it is a user that no
+   * longer exists: 404 `user_not_found`, as for an id that never existed; only its audit trail remains.
+   */
+  it("answers a deleted account's own tokens 401, like an ended session, and admins 404", async () => {
+    const admin = await makeAdmin(t);
+    const user = await signedInUser(t.http);
+    const loggedOut = await login(t.http, user);
+    expect((await t.http.post('/api/v1/auth/logout', undefined, { token: loggedOut.accessToken })).status).toBe(204);
+    expect(
+      (
+        await t.http.request('DELETE', '/api/v1/users/me', {
+          json: { password: user.password },
+          token: user.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+
+    const doc = (await t.http.get('/docs-json')).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => (operation.security ?? []).length > 0)
+        .map(([method]) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, user.sessionId) })),
+    );
+    expect(routes.length).toBeGreaterThan(20);
+    for (const route of routes) {
+      const body = route.method === 'GET' ? {} : { json: {} };
+      const deleted = await t.http.request(route.method, route.path, { token: user.accessToken, ...body });
+      const ended = await t.http.request(route.method, route.path, { token: loggedOut.accessToken, ...body });
+      expect({ route, status: deleted.status, message: deleted.body.message }).toEqual({
+        route,
+        status: 401,
+        message: ended.body.message,
+      });
+    }
+    expect((await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+
+    const as = { token: admin.aal2 };
+    const detail = await t.http.get(`/api/v1/admin/users/${user.id}`, as);
+    expect(detail.status).toBe(404);
+    expect(detail.body.code).toBe('user_not_found');
+    for (const action of ['unlock', 'force-password-change', 'sessions/revoke']) {
+      const res = await t.http.post(`/api/v1/admin/users/${user.id}/${action}`, undefined, as);
+      expect({ action, status: res.status, code: res.body.code }).toEqual({
+        action,
+        status: 404,
+        code: 'user_not_found',
+      });
+    }
+    const disable = await t.http.post(`/api/v1/admin/users/${user.id}/2fa/disable`, { reason: 'lost phone' }, as);
+    expect(disable.status).toBe(404);
+    expect(disable.body.code).toBe('user_not_found');
+    const listed = await t.http.get(`/api/v1/admin/users?query=${encodeURIComponent(user.email)}`, as);
+    expect(listed.body.items).toEqual([]);
+    const trail = await t.http.get(`/api/v1/admin/audit?userId=${user.id}&type=user.deleted`, as);
+    expect(trail.body.items).toEqual([expect.objectContaining({ type: 'user.deleted', userId: user.id })]);
   });
 });
