@@ -5,8 +5,8 @@ import { AuditService } from '../audit/audit.service';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
+import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
-import { AuthError, AuthException } from './auth.exception';
 import { AccountExportDto } from './dto/account-data.dto';
 import { ProofService } from './proof.service';
 import { UserRepository } from './user.repository';
@@ -29,7 +29,7 @@ export class AccountDataService {
   /** Profile, 2FA status, sessions and the audit events about the user; never a hash, secret or token. */
   async export(caller: AuthUser): Promise<AccountExportDto> {
     const user = await this.users.findActiveById(caller.userId);
-    if (!user) throw new AuthException(AuthError.UserNotFound, 'Account no longer exists');
+    if (!user) throw sessionEnded();
     const events: AccountExportDto['auditEvents'] = [];
     for (let before: string | undefined; ;) {
       const page = await this.audit.query({ userId: user.id, before, limit: AUDIT_PAGE });

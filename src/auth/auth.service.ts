@@ -10,6 +10,7 @@ import { currentClient } from '../common/http/request-context';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { SessionEntity } from '../session/session.entity';
+import { sessionEnded } from '../session/session-ended';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
@@ -268,7 +269,7 @@ export class AuthService {
 
   async me(user: AuthUser): Promise<MeResponseDto> {
     const account = await this.users.findActiveById(user.userId);
-    if (!account) throw new AuthException(AuthError.InvalidCredentials, 'Account no longer exists');
+    if (!account) throw sessionEnded();
     return {
       ...this.describeUser(account),
       mfaEnabled: account.mfaEnabled,

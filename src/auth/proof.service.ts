@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { MfaError, MfaException } from '../mfa/mfa.exception';
 import { CodePurpose, MfaService } from '../mfa/mfa.service';
+import { sessionEnded } from '../session/session-ended';
 import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher.service';
@@ -63,7 +64,7 @@ export class ProofService {
   async prove(userId: string, action: SensitiveAction, given: GivenProof): Promise<UserEntity> {
     const needs = NEEDS[action];
     const user = await this.users.findActiveById(userId);
-    if (!user) throw new AuthException(AuthError.UserNotFound, 'Account no longer exists');
+    if (!user) throw sessionEnded();
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now, action);
     if (needs.code?.when === 'always' && !user.mfaEnabled) {

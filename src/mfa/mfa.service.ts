@@ -9,6 +9,7 @@ import { Config } from '../config/configuration';
 import { AuditService } from '../audit/audit.service';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
+import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
 import { BackupCodes } from './backup-codes';
 import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
@@ -275,7 +276,7 @@ export class MfaService implements OnModuleInit {
 
   private async stateOf(userId: string): Promise<MfaState> {
     const state = await this.mfa.findState(userId);
-    if (!state) throw new MfaException(MfaError.ReauthenticationRequired, 'Account no longer exists');
+    if (!state) throw sessionEnded();
     return state;
   }
 
