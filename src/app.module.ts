@@ -2,17 +2,21 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
+import { AccessTokenGuard } from './auth/access-token.guard';
 import { AuthModule } from './auth/auth.module';
 import { JwksModule } from './auth/jwks.module';
 import { Clock, SystemClock } from './common/clock/clock';
+import { DOMAIN_ERROR_MAPPINGS } from './common/filters/domain-error-status';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { BodylessRouteInterceptor } from './common/validation/bodyless-route.interceptor';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { Config, configFactories } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
+import { DOMAIN_ERRORS } from './domain-errors';
 import { FeatureFlagModule } from './feature-flags/feature-flag.module';
 import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
@@ -56,8 +60,17 @@ export class AppModule {
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         { provide: LOG_DESTINATION, useValue: options.logDestination },
         OutageLog,
-        { provide: APP_PIPE, useClass: StrictValidationPipe },
+        { provide: DOMAIN_ERROR_MAPPINGS, useValue: DOMAIN_ERRORS },
+        // Every global enhancer is registered here and nowhere else; Nest runs global guards in this order.
+        // 1. Per-IP and per-email rate limits, before authentication, so a flood is refused before any token
+        //    check or database read. Per-user limits skip this pass and run at route level (@UseGuards).
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
+        // 2. Deny by default: access token, live session, scope, aal and roles.
+        { provide: APP_GUARD, useExisting: AccessTokenGuard },
+        // 3. After the guards: refuse a body on a route that takes none, then validate DTOs strictly.
         { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
+        { provide: APP_PIPE, useClass: StrictValidationPipe },
+        // 4. The one exception filter: domain exceptions (DOMAIN_ERRORS), HTTP and Fastify errors, outages.
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
       exports: [Clock, LOG_DESTINATION, OutageLog],

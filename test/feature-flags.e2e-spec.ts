@@ -1,9 +1,9 @@
 import { AuditService } from '../src/audit/audit.service';
 import { FeatureFlagRepository } from '../src/feature-flags/feature-flag.repository';
 import {
+  FEATURE_FLAG_ERRORS,
   FeatureFlagError,
   FeatureFlagException,
-  featureFlagErrorStatus,
 } from '../src/feature-flags/feature-flag.exception';
 import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
 import { FlagSubject } from '../src/feature-flags/flag-evaluation';
@@ -25,7 +25,7 @@ async function rejection(work: Promise<unknown>): Promise<{ code: FeatureFlagErr
   );
   expect(error).toBeInstanceOf(FeatureFlagException);
   const { code } = error as FeatureFlagException;
-  return { code, status: featureFlagErrorStatus(code) };
+  return { code, status: FEATURE_FLAG_ERRORS.status[code] };
 }
 
 const changesOf = (t: TestApp) =>

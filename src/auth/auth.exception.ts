@@ -1,7 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/filters/domain.exception';
-import { sendDomainError } from '../common/filters/error-reply';
+import { DomainErrorMapping } from '../common/filters/domain-error-status';
 
 export enum AuthError {
   EmailTaken = 'email_taken',
@@ -25,46 +24,27 @@ export enum AuthError {
 
 export class AuthException extends DomainException<AuthError> {}
 
-export function authErrorStatus(code: AuthError): HttpStatus {
-  switch (code) {
-    case AuthError.EmailTaken:
-      return HttpStatus.CONFLICT;
-    case AuthError.InvalidEmail:
-    case AuthError.WeakPassword:
-    case AuthError.PasswordReused:
-    case AuthError.InvalidLinkToken:
-    case AuthError.InvalidCursor:
-      return HttpStatus.BAD_REQUEST;
-    case AuthError.UserNotFound:
-      return HttpStatus.NOT_FOUND;
-    case AuthError.LinkTokenGone:
-      return HttpStatus.GONE;
-    case AuthError.EmailNotVerified:
-    case AuthError.RegistrationClosed:
-      return HttpStatus.FORBIDDEN;
-    case AuthError.InvalidCredentials:
-    case AuthError.InvalidRefreshToken:
-    case AuthError.InvalidMfaToken:
-    case AuthError.InvalidSecondFactor:
-      return HttpStatus.UNAUTHORIZED;
-    case AuthError.CurrentPasswordWrong:
-      return HttpStatus.FORBIDDEN;
-    case AuthError.AccountLocked:
-      return HttpStatus.LOCKED;
-    case AuthError.Overloaded:
-      return HttpStatus.SERVICE_UNAVAILABLE;
-  }
-}
-
-@Catch(AuthException)
-export class AuthExceptionFilter implements ExceptionFilter {
-  catch(exception: AuthException, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    sendDomainError(
-      http.getRequest<FastifyRequest>(),
-      http.getResponse<FastifyReply>(),
-      authErrorStatus(exception.code),
-      exception,
-    );
-  }
-}
+/** The HTTP status of each AuthError; AppModule hands this to the one exception filter. */
+export const AUTH_ERRORS: DomainErrorMapping<AuthError> = {
+  exception: AuthException,
+  status: {
+    [AuthError.EmailTaken]: HttpStatus.CONFLICT,
+    [AuthError.InvalidEmail]: HttpStatus.BAD_REQUEST,
+    [AuthError.WeakPassword]: HttpStatus.BAD_REQUEST,
+    [AuthError.InvalidCredentials]: HttpStatus.UNAUTHORIZED,
+    [AuthError.AccountLocked]: HttpStatus.LOCKED,
+    // The password hasher's queue is full: a server condition the client retries after Retry-After.
+    [AuthError.Overloaded]: HttpStatus.SERVICE_UNAVAILABLE,
+    [AuthError.InvalidRefreshToken]: HttpStatus.UNAUTHORIZED,
+    [AuthError.PasswordReused]: HttpStatus.BAD_REQUEST,
+    [AuthError.CurrentPasswordWrong]: HttpStatus.FORBIDDEN,
+    [AuthError.InvalidMfaToken]: HttpStatus.UNAUTHORIZED,
+    [AuthError.InvalidSecondFactor]: HttpStatus.UNAUTHORIZED,
+    [AuthError.InvalidLinkToken]: HttpStatus.BAD_REQUEST,
+    [AuthError.LinkTokenGone]: HttpStatus.GONE,
+    [AuthError.EmailNotVerified]: HttpStatus.FORBIDDEN,
+    [AuthError.RegistrationClosed]: HttpStatus.FORBIDDEN,
+    [AuthError.UserNotFound]: HttpStatus.NOT_FOUND,
+    [AuthError.InvalidCursor]: HttpStatus.BAD_REQUEST,
+  },
+};

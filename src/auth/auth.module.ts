@@ -12,14 +12,12 @@ import { AccountDataService } from './account-data.service';
 import { MfaManagementController } from './mfa-management.controller';
 import { ProofService } from './proof.service';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SessionModule } from '../session/session.module';
 import { AccessTokenGuard } from './access-token.guard';
 import { AccountLockout } from './account-lockout.service';
 import { AuthController } from './auth.controller';
-import { AuthExceptionFilter } from './auth.exception';
 import { AuthService } from './auth.service';
 import { AuditModule } from '../audit/audit.module';
 import { MfaModule } from '../mfa/mfa.module';
@@ -64,9 +62,9 @@ import { UsersModule } from './users.module';
     AdminBootstrap,
     AccountDataService,
     EmailVerificationService,
-    { provide: APP_GUARD, useClass: AccessTokenGuard },
-    { provide: APP_FILTER, useClass: AuthExceptionFilter },
+    AccessTokenGuard,
   ],
-  exports: [AuthService, UsersModule],
+  // AppModule registers AccessTokenGuard as a global guard.
+  exports: [AuthService, UsersModule, AccessTokenGuard],
 })
 export class AuthModule {}

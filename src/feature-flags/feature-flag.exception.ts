@@ -1,7 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/filters/domain.exception';
-import { sendDomainError } from '../common/filters/error-reply';
+import { DomainErrorMapping } from '../common/filters/domain-error-status';
 
 export enum FeatureFlagError {
   UnknownFlag = 'feature_flag_unknown',
@@ -14,28 +13,15 @@ export enum FeatureFlagError {
 
 export class FeatureFlagException extends DomainException<FeatureFlagError> {}
 
-export function featureFlagErrorStatus(code: FeatureFlagError): HttpStatus {
-  switch (code) {
-    case FeatureFlagError.UnknownFlag:
-      return HttpStatus.NOT_FOUND;
-    case FeatureFlagError.InvalidEnabled:
-    case FeatureFlagError.InvalidRolloutPercent:
-    case FeatureFlagError.UnknownRole:
-    case FeatureFlagError.InvalidEmail:
-    case FeatureFlagError.TooManyEmails:
-      return HttpStatus.BAD_REQUEST;
-  }
-}
-
-@Catch(FeatureFlagException)
-export class FeatureFlagExceptionFilter implements ExceptionFilter {
-  catch(exception: FeatureFlagException, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    sendDomainError(
-      http.getRequest<FastifyRequest>(),
-      http.getResponse<FastifyReply>(),
-      featureFlagErrorStatus(exception.code),
-      exception,
-    );
-  }
-}
+/** The HTTP status of each FeatureFlagError; AppModule hands this to the one exception filter. */
+export const FEATURE_FLAG_ERRORS: DomainErrorMapping<FeatureFlagError> = {
+  exception: FeatureFlagException,
+  status: {
+    [FeatureFlagError.UnknownFlag]: HttpStatus.NOT_FOUND,
+    [FeatureFlagError.InvalidEnabled]: HttpStatus.BAD_REQUEST,
+    [FeatureFlagError.InvalidRolloutPercent]: HttpStatus.BAD_REQUEST,
+    [FeatureFlagError.UnknownRole]: HttpStatus.BAD_REQUEST,
+    [FeatureFlagError.InvalidEmail]: HttpStatus.BAD_REQUEST,
+    [FeatureFlagError.TooManyEmails]: HttpStatus.BAD_REQUEST,
+  },
+};

@@ -1,7 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/filters/domain.exception';
-import { sendDomainError } from '../common/filters/error-reply';
+import { DomainErrorMapping } from '../common/filters/domain-error-status';
 
 export enum MfaError {
   AlreadyEnabled = 'mfa_already_enabled',
@@ -16,33 +15,17 @@ export enum MfaError {
 
 export class MfaException extends DomainException<MfaError> {}
 
-export function mfaErrorStatus(code: MfaError): HttpStatus {
-  switch (code) {
-    case MfaError.AlreadyEnabled:
-    case MfaError.NotPending:
-      return HttpStatus.CONFLICT;
-    case MfaError.InvalidCode:
-    case MfaError.ReasonRequired:
-      return HttpStatus.BAD_REQUEST;
-    case MfaError.UserNotFound:
-      return HttpStatus.NOT_FOUND;
-    case MfaError.ReauthenticationRequired:
-    case MfaError.EnrollmentRequired:
-      return HttpStatus.FORBIDDEN;
-    case MfaError.NotEnabled:
-      return HttpStatus.CONFLICT;
-  }
-}
-
-@Catch(MfaException)
-export class MfaExceptionFilter implements ExceptionFilter {
-  catch(exception: MfaException, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    sendDomainError(
-      http.getRequest<FastifyRequest>(),
-      http.getResponse<FastifyReply>(),
-      mfaErrorStatus(exception.code),
-      exception,
-    );
-  }
-}
+/** The HTTP status of each MfaError; AppModule hands this to the one exception filter. */
+export const MFA_ERRORS: DomainErrorMapping<MfaError> = {
+  exception: MfaException,
+  status: {
+    [MfaError.AlreadyEnabled]: HttpStatus.CONFLICT,
+    [MfaError.NotPending]: HttpStatus.CONFLICT,
+    [MfaError.InvalidCode]: HttpStatus.BAD_REQUEST,
+    [MfaError.ReauthenticationRequired]: HttpStatus.FORBIDDEN,
+    [MfaError.NotEnabled]: HttpStatus.CONFLICT,
+    [MfaError.EnrollmentRequired]: HttpStatus.FORBIDDEN,
+    [MfaError.ReasonRequired]: HttpStatus.BAD_REQUEST,
+    [MfaError.UserNotFound]: HttpStatus.NOT_FOUND,
+  },
+};

@@ -1,7 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/filters/domain.exception';
-import { sendDomainError } from '../common/filters/error-reply';
+import { DomainErrorMapping } from '../common/filters/domain-error-status';
 
 export enum SessionError {
   NotFound = 'session_not_found',
@@ -10,24 +9,11 @@ export enum SessionError {
 
 export class SessionException extends DomainException<SessionError> {}
 
-export function sessionErrorStatus(code: SessionError): HttpStatus {
-  switch (code) {
-    case SessionError.NotFound:
-      return HttpStatus.NOT_FOUND;
-    case SessionError.Expired:
-      return HttpStatus.UNAUTHORIZED;
-  }
-}
-
-@Catch(SessionException)
-export class SessionExceptionFilter implements ExceptionFilter {
-  catch(exception: SessionException, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    sendDomainError(
-      http.getRequest<FastifyRequest>(),
-      http.getResponse<FastifyReply>(),
-      sessionErrorStatus(exception.code),
-      exception,
-    );
-  }
-}
+/** The HTTP status of each SessionError; AppModule hands this to the one exception filter. */
+export const SESSION_ERRORS: DomainErrorMapping<SessionError> = {
+  exception: SessionException,
+  status: {
+    [SessionError.NotFound]: HttpStatus.NOT_FOUND,
+    [SessionError.Expired]: HttpStatus.UNAUTHORIZED,
+  },
+};

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { SessionController } from './session.controller';
-import { SessionExceptionFilter } from './session.exception';
 import { SessionCleanupJob } from './session-cleanup.job';
 import { SessionCoreModule } from './session-core.module';
 
@@ -9,7 +7,7 @@ import { SessionCoreModule } from './session-core.module';
 @Module({
   imports: [SessionCoreModule],
   controllers: [SessionController],
-  providers: [SessionCleanupJob, { provide: APP_FILTER, useClass: SessionExceptionFilter }],
+  providers: [SessionCleanupJob],
   exports: [SessionCoreModule],
 })
 export class SessionModule {}

@@ -1,8 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { OutageLog } from '../../logging/outage-log';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, dependencyFailureOf } from './dependency-failure';
-import { sendError } from './error-reply';
+import { DOMAIN_ERROR_MAPPINGS, DomainErrorMapping, domainErrorStatus, isDomainException } from './domain-error-status';
+import { sendDomainError, sendError } from './error-reply';
 import { frameworkErrorCode } from './framework-error-code';
 
 interface Described {
@@ -32,20 +33,32 @@ function describeHttpException(exception: HttpException): Described {
 }
 
 /**
- * Every error leaves as `{statusCode, error, message, code?, requestId}`; nothing internal reaches the
- * client. A database outage is a 503 `dependency_unavailable` with Retry-After, logged once per window
- * without a stack; anything else unexpected is a 500 logged once with its stack.
+ * The one exception filter. Every error leaves as `{statusCode, error, message, code?, requestId}`;
+ * nothing internal reaches the client. A module's domain exception gets the status its module's table
+ * gives its code, with its `extra` fields and Retry-After. A database outage is a 503
+ * `dependency_unavailable` with Retry-After, logged once per window without a stack; anything else
+ * unexpected (a domain exception no module mapped included) is a 500 logged once with its stack.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  constructor(private readonly outages: OutageLog) {}
+  constructor(
+    private readonly outages: OutageLog,
+    @Inject(DOMAIN_ERROR_MAPPINGS) private readonly domainErrors: readonly DomainErrorMapping[],
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (isDomainException(exception)) {
+      const status = domainErrorStatus(this.domainErrors, exception);
+      if (status !== undefined) {
+        sendDomainError(request, reply, status, exception);
+        return;
+      }
+    }
     if (exception instanceof HttpException) {
       const { status, message, extra } = describeHttpException(exception);
       sendError(request, reply, status, message, extra);

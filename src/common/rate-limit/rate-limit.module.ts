@@ -1,6 +1,5 @@
 import { ExecutionContext, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Config } from '../../config/configuration';
 import { RedisConnection } from '../../redis/redis.module';
@@ -84,6 +83,8 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
       },
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  // AppModule registers RateLimitGuard as a global guard, ahead of authentication.
+  providers: [RateLimitGuard],
+  exports: [RateLimitGuard],
 })
 export class RateLimitModule {}

@@ -1,0 +1,16 @@
+import { AUTH_ERRORS } from './auth/auth.exception';
+import { DomainErrorMapping } from './common/filters/domain-error-status';
+import { FEATURE_FLAG_ERRORS } from './feature-flags/feature-flag.exception';
+import { MFA_ERRORS } from './mfa/mfa.exception';
+import { SESSION_ERRORS } from './session/session.exception';
+
+/**
+ * Every module's domain exception with the status of each of its codes, for the one exception filter.
+ * A module that adds a domain exception lists it here; an unlisted one answers 500 and is logged.
+ */
+export const DOMAIN_ERRORS: readonly DomainErrorMapping[] = [
+  AUTH_ERRORS,
+  MFA_ERRORS,
+  SESSION_ERRORS,
+  FEATURE_FLAG_ERRORS,
+];
