@@ -24,6 +24,7 @@ import { UserResponseDto } from './dto/user-response.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordService } from './password.service';
 import { RefreshTokenRepository, RotatedSession } from './refresh-token.repository';
+import { FirstFactor } from './token-claims';
 import { MFA_TOKEN_TTL_SECONDS, TokenService } from './token.service';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { MfaService } from '../mfa/mfa.service';
@@ -32,9 +33,6 @@ import { UserRepository } from './user.repository';
 
 const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
-
-/** The first factor of a login, as it appears in `amr`. */
-export type FirstFactor = 'pwd' | 'email';
 
 type Enrollment = Pick<LoginResponseDto, 'mfaEnrollment' | 'mfaEnrollmentGraceEndsAt'>;
 

@@ -1,6 +1,8 @@
 import type { Aal, Role, Scope } from '../common/auth/auth-user';
 import { AALS, ROLES, SCOPES } from '../common/auth/auth-user';
-import type { FirstFactor } from './auth.service';
+
+/** The first factor of a login, as it appears in `amr`. */
+export type FirstFactor = 'pwd' | 'email';
 
 export interface AccessClaims {
   sub: string;

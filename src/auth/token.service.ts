@@ -1,4 +1,3 @@
-import type { FirstFactor } from './auth.service';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
@@ -6,7 +5,15 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { SigningKeys } from './signing-keys';
-import { AccessClaims, AccessSubject, Claims, isAccessClaims, isMfaClaims, MfaClaims } from './token-claims';
+import {
+  AccessClaims,
+  AccessSubject,
+  Claims,
+  FirstFactor,
+  isAccessClaims,
+  isMfaClaims,
+  MfaClaims,
+} from './token-claims';
 
 export const MFA_TOKEN_TTL_SECONDS = 300;
 
