@@ -11,7 +11,7 @@ import { MfaService } from '../mfa/mfa.service';
 import { AdminStatsService } from './admin-stats.service';
 import { AdminReasonDto, AuditQueryDto, UserSearchQueryDto } from './dto/admin-requests.dto';
 import { AdminStatsDto, AuditPageDto, AuditVerifyDto } from './dto/admin-responses.dto';
-import { AdminUserDetailDto, AdminUserPageDto } from './dto/admin-user.dto';
+import { AdminUserDetailDto, AdminUserPageDto } from '../auth/dto/admin-user.dto';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 

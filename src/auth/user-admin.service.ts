@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AdminUserDetailDto, AdminUserPageDto, AdminUserSummaryDto } from '../admin/dto/admin-user.dto';
+import { AdminUserDetailDto, AdminUserPageDto, AdminUserSummaryDto } from './dto/admin-user.dto';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { SessionService } from '../session/session.service';
