@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { REVOKE_REASONS } from '../session/session.entity';
 import { MetricsService } from './metrics.service';
 
 export type FailedAttemptKind = 'password' | 'totp' | 'backup_code';
@@ -116,7 +115,6 @@ export class AuthMetrics {
       [this.mails, 'result', ['sent', 'retried', 'failed']],
       [this.magicLinkRequests, 'status', ['sent', 'unknown_account', 'not_targeted']],
       [this.magicLinkVerifications, 'result', ['success', 'invalid', 'expired_or_used', 'refused']],
-      [this.sessionsRevoked, 'reason', REVOKE_REASONS],
       [this.cleanupDeletedRows, 'table', ['sessions', 'refresh_tokens', 'audit_events']],
     ];
     for (const [counter, label, values] of known) for (const value of values) counter.inc({ [label]: value }, 0);
@@ -135,6 +133,11 @@ export class AuthMetrics {
         }
       },
     });
+  }
+
+  /** The SessionModule names its revoke reasons, so each series starts at 0 without metrics importing session. */
+  startRevokeReasonsAtZero(reasons: readonly string[]): void {
+    for (const reason of reasons) this.sessionsRevoked.inc({ reason }, 0);
   }
 
   /** The MfaModule tells the gauge how to count; metrics never reach into another module's tables. */

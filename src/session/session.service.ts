@@ -7,7 +7,7 @@ import { Aal, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
 import { AuditService } from '../audit/audit.service';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { RevokeReason, SessionEntity } from './session.entity';
+import { REVOKE_REASONS, RevokeReason, SessionEntity } from './session.entity';
 import { SessionError, SessionException } from './session.exception';
 import { SessionRepository } from './session.repository';
 
@@ -60,6 +60,7 @@ export class SessionService {
     this.absoluteMs = security.sessionAbsoluteTimeoutHours * 60 * MINUTE;
     this.maxConcurrent = security.maxConcurrentSessions;
     this.touchEveryMs = Math.min(MINUTE, this.idleMs / 20);
+    metrics.startRevokeReasonsAtZero(REVOKE_REASONS);
   }
 
   /** Starts a session, ending the user's oldest ones beyond MAX_CONCURRENT_SESSIONS. */
