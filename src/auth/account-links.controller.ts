@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Public } from '../common/decorators/public.decorator';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AcceptedResponseDto } from './dto/accepted-response.dto';
 import { EmailDto, LinkTokenDto, ResetPasswordDto } from './dto/link-token.dto';
 import { EmailVerificationService } from './email-verification.service';

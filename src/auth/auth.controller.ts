@@ -31,7 +31,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { Config } from '../config/configuration';
 import { clearAuthCookies, csrfSatisfied, REFRESH_COOKIE, setAuthCookies, wantsCookies } from './auth-cookies';
 import { AuthService } from './auth.service';

@@ -1,7 +1,7 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
-import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 
 /**
  * Marks a route whose action needs proof at the time (`ProofService`): limited per user by

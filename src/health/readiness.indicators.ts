@@ -4,7 +4,7 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { DataSource } from 'typeorm';
 import { dependencyFailureOf } from '../common/filters/dependency-failure';
 import { MigrationStatus } from '../database/migration-status';
-import { OutageLog } from '../logging/outage-log';
+import { OutageLog } from '../common/outage-log';
 import { RedisConnection } from '../redis/redis.module';
 import { ShutdownState } from './shutdown-state';
 

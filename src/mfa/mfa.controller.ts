@@ -9,8 +9,8 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
-import { RateLimit } from '../common/rate-limit/rate-limit.decorator';
-import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
+import { RateLimit } from '../rate-limit/rate-limit.decorator';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
 import { MfaSetupResponseDto } from './dto/mfa-setup-response.dto';
 import { MfaStatusResponseDto } from './dto/mfa-status-response.dto';

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { OutageLog } from '../../logging/outage-log';
+import { OutageLog } from '../outage-log';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, dependencyFailureOf } from './dependency-failure';
 import { DOMAIN_ERROR_MAPPINGS, DomainErrorMapping, domainErrorStatus, isDomainException } from './domain-error-status';
 import { sendDomainError, sendError } from './error-reply';

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { RateLimitConfig } from '../../config/ops.config';
+import { RateLimitConfig } from '../config/ops.config';
 
 export type RateLimitName = Exclude<keyof RateLimitConfig, 'enabled'>;
 export const RATE_LIMIT_KEY = 'rateLimit';

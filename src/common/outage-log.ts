@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../common/clock/clock';
+import { Clock } from './clock/clock';
 
 /** How long repeats of one failure are counted instead of logged. */
 export const OUTAGE_LOG_WINDOW_MS = 10_000;

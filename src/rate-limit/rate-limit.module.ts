@@ -1,13 +1,13 @@
 import { ExecutionContext, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { Config } from '../../config/configuration';
-import { RedisConnection } from '../../redis/redis.module';
-import { AuthUser } from '../auth/auth-user';
+import { Config } from '../config/configuration';
+import { RedisConnection } from '../redis/redis.module';
+import { AuthUser } from '../common/auth/auth-user';
 import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
 import { RateLimitGuard } from './rate-limit.guard';
-import { MetricsService } from '../../metrics/metrics.service';
-import { MetricsModule } from '../../metrics/metrics.module';
+import { MetricsService } from '../metrics/metrics.service';
+import { MetricsModule } from '../metrics/metrics.module';
 import { FallbackThrottlerStorage } from './fallback-throttler.storage';
 
 const NAMES: RateLimitName[] = [
