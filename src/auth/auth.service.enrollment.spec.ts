@@ -5,17 +5,9 @@ import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { MfaEnrollmentMode } from '../config/mfa.config';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
-import { SecurityNotifications } from '../mail/security-notifications';
-import { AuthMetrics } from '../metrics/auth-metrics';
-import { MfaService } from '../mfa/mfa.service';
 import { SessionEntity } from '../session/session.entity';
 import { SessionService } from '../session/session.service';
-import { AccountLockout } from './account-lockout.service';
-import { AuthService } from './auth.service';
-import { EmailVerificationService } from './email-verification.service';
-import { MfaChallengeRepository } from './mfa-challenge.repository';
-import { PasswordHasher } from './password-hasher.service';
-import { PasswordService } from './password.service';
+import { authServiceWith } from '../../test/support/auth-service-mocks';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenService } from './token.service';
 import { UserEntity } from './user.entity';
@@ -83,25 +75,7 @@ function setUp({ mode, enforced = false, now }: Setting) {
     transaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(manager)),
   } as unknown as jest.Mocked<DataSource>;
   const clock: Clock = { now: () => now };
-  const auth = new AuthService(
-    users,
-    refreshTokens,
-    {} as jest.Mocked<MfaChallengeRepository>,
-    {} as jest.Mocked<MfaService>,
-    {} as jest.Mocked<PasswordHasher>,
-    {} as jest.Mocked<PasswordService>,
-    {} as jest.Mocked<AccountLockout>,
-    audit,
-    {} as jest.Mocked<AuthMetrics>,
-    {} as jest.Mocked<SecurityNotifications>,
-    {} as jest.Mocked<EmailVerificationService>,
-    flags,
-    tokens,
-    sessions,
-    clock,
-    config,
-    dataSource,
-  );
+  const auth = authServiceWith({ users, refreshTokens, audit, flags, tokens, sessions, clock, config, dataSource });
   return { auth, users, tokens };
 }
 

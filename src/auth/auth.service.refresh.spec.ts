@@ -3,19 +3,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
-import { FeatureFlagService } from '../feature-flags/feature-flag.service';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { MfaService } from '../mfa/mfa.service';
 import { SessionEntity } from '../session/session.entity';
 import { SessionService } from '../session/session.service';
-import { AccountLockout } from './account-lockout.service';
 import { AuthError } from './auth.exception';
-import { AuthService } from './auth.service';
-import { EmailVerificationService } from './email-verification.service';
-import { MfaChallengeRepository } from './mfa-challenge.repository';
-import { PasswordHasher } from './password-hasher.service';
-import { PasswordService } from './password.service';
+import { authServiceWith } from '../../test/support/auth-service-mocks';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { TokenService } from './token.service';
@@ -88,25 +81,18 @@ function setUp(now: Date) {
     transaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(manager)),
   } as unknown as jest.Mocked<DataSource>;
   const clock: Clock = { now: () => now };
-  const auth = new AuthService(
+  const auth = authServiceWith({
     users,
     refreshTokens,
-    {} as jest.Mocked<MfaChallengeRepository>,
-    {} as jest.Mocked<MfaService>,
-    {} as jest.Mocked<PasswordHasher>,
-    {} as jest.Mocked<PasswordService>,
-    {} as jest.Mocked<AccountLockout>,
     audit,
     metrics,
     notifications,
-    {} as jest.Mocked<EmailVerificationService>,
-    {} as jest.Mocked<FeatureFlagService>,
     tokens,
     sessions,
     clock,
     config,
     dataSource,
-  );
+  });
   return { auth, refreshTokens, sessions, audit, metrics, notifications };
 }
 
