@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { canonicalEmail, emailSkeleton } from '../src/auth/email-address';
+import { canonicalEmail, emailSkeleton } from '../src/common/email-address';
 
 const BATCH_SIZE = 5_000;
 

@@ -3,10 +3,11 @@ import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AccessTokenGuard } from './auth/access-token.guard';
 import { AuthModule } from './auth/auth.module';
-import { JwksModule } from './auth/jwks.module';
+import { TokensModule } from './tokens/tokens.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { DOMAIN_ERROR_MAPPINGS } from './common/filters/domain-error-status';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
@@ -28,7 +29,7 @@ import { SessionModule } from './session/session.module';
 
 /** The REST API lives under /api/v1; probes, metrics and docs stay at the root. */
 export const API_PREFIX = 'api/v1';
-const API_MODULES = [AuthModule, SessionModule, MfaModule, AdminModule];
+const API_MODULES = [AuthModule, AccountModule, SessionModule, MfaModule, AdminModule];
 
 export interface AppModuleOptions {
   /** Tests pass a clock they can move; the service runs on the system clock. */
@@ -53,7 +54,7 @@ export class AppModule {
         MetricsModule,
         FeatureFlagModule,
         ...API_MODULES,
-        JwksModule,
+        TokensModule,
         RouterModule.register(API_MODULES.map((module) => ({ path: API_PREFIX, module }))),
       ],
       providers: [

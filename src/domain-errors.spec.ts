@@ -6,6 +6,8 @@ import { DOMAIN_ERRORS } from './domain-errors';
 import { FeatureFlagError, FeatureFlagException } from './feature-flags/feature-flag.exception';
 import { MfaError, MfaException } from './mfa/mfa.exception';
 import { SessionError, SessionException } from './session/session.exception';
+import { PasswordError, PasswordException } from './passwords/password.exception';
+import { UserError, UserException } from './users/user.exception';
 
 /** Every module's code enum with the exception that carries it. */
 const MODULES: [string, Record<string, string>, (code: string) => DomainException<string>][] = [
@@ -16,7 +18,7 @@ const MODULES: [string, Record<string, string>, (code: string) => DomainExceptio
 ];
 
 /** Codes that are not the client's fault: the password hasher's queue is full, retry later. */
-const SERVER_SIDE: Record<string, HttpStatus> = { [AuthError.Overloaded]: HttpStatus.SERVICE_UNAVAILABLE };
+const SERVER_SIDE: Record<string, HttpStatus> = { [PasswordError.Overloaded]: HttpStatus.SERVICE_UNAVAILABLE };
 
 const cases = MODULES.flatMap(([name, codes, exceptionOf]) =>
   Object.values(codes).map((code) => [name, code, exceptionOf(code)] as const),
@@ -30,13 +32,13 @@ describe('domain error statuses', () => {
   });
 
   it('answers an overloaded password hasher with 503, for the client to retry', () => {
-    expect(domainErrorStatus(DOMAIN_ERRORS, new AuthException(AuthError.Overloaded, 'x'))).toBe(
+    expect(domainErrorStatus(DOMAIN_ERRORS, new PasswordException(PasswordError.Overloaded, 'x'))).toBe(
       HttpStatus.SERVICE_UNAVAILABLE,
     );
   });
 
   it('maps a code by its module, so two modules may share a code', () => {
-    expect(domainErrorStatus(DOMAIN_ERRORS, new AuthException(AuthError.UserNotFound, 'x'))).toBe(HttpStatus.NOT_FOUND);
+    expect(domainErrorStatus(DOMAIN_ERRORS, new UserException(UserError.UserNotFound, 'x'))).toBe(HttpStatus.NOT_FOUND);
     expect(domainErrorStatus(DOMAIN_ERRORS, new MfaException(MfaError.NotEnabled, 'x'))).toBe(HttpStatus.CONFLICT);
     expect(domainErrorStatus(DOMAIN_ERRORS, new SessionException(SessionError.Expired, 'x'))).toBe(
       HttpStatus.UNAUTHORIZED,

@@ -1,5 +1,8 @@
 import { AUTH_ERRORS } from './auth/auth.exception';
 import { DomainErrorMapping } from './common/filters/domain-error-status';
+import { LOCKOUT_ERRORS } from './lockout/lockout.exception';
+import { PASSWORD_ERRORS } from './passwords/password.exception';
+import { USER_ERRORS } from './users/user.exception';
 import { FEATURE_FLAG_ERRORS } from './feature-flags/feature-flag.exception';
 import { MFA_ERRORS } from './mfa/mfa.exception';
 import { SESSION_ERRORS } from './session/session.exception';
@@ -10,6 +13,9 @@ import { SESSION_ERRORS } from './session/session.exception';
  */
 export const DOMAIN_ERRORS: readonly DomainErrorMapping[] = [
   AUTH_ERRORS,
+  USER_ERRORS,
+  PASSWORD_ERRORS,
+  LOCKOUT_ERRORS,
   MFA_ERRORS,
   SESSION_ERRORS,
   FEATURE_FLAG_ERRORS,

@@ -1,4 +1,4 @@
-import { UserAdminService } from '../src/auth/user-admin.service';
+import { UserAdminService } from '../src/users/user-admin.service';
 import { Admin, ADMIN_PASSWORD, makeAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { PasswordHasher } from '../src/auth/password-hasher.service';
+import { PasswordHasher } from '../src/passwords/password-hasher.service';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { DEFAULT_PASSWORD, uniqueEmail } from './factories/user.factory';
 import { cloneTemplate, TestDatabase } from './support/template-database';

@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { AdminBootstrap } from '../src/auth/admin-bootstrap.service';
-import { UserAdminService } from '../src/auth/user-admin.service';
+import { AdminBootstrap } from '../src/users/admin-bootstrap.service';
+import { UserAdminService } from '../src/users/user-admin.service';
 import { createCliContext } from '../src/cli/cli.module';
 import { loadConfig } from '../src/config/configuration';
 import { typeOrmOptions } from '../src/database/typeorm-options';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
-import { UserAdminService } from '../auth/user-admin.service';
+import { UserAdminService } from '../users/user-admin.service';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionService } from '../session/session.service';
 import { AdminStatsDto } from './dto/admin-responses.dto';

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
 import type { AuthUser } from '../common/auth/auth-user';
 import { AdminOnly, CurrentUser } from '../common/decorators/auth.decorators';
 import { AuditService } from '../audit/audit.service';
-import { UserAdminService } from '../auth/user-admin.service';
+import { UserAdminService } from '../users/user-admin.service';
 import { FeatureFlagDto } from '../feature-flags/dto/feature-flag.dto';
 import { UpdateFeatureFlagDto } from '../feature-flags/dto/update-feature-flag.dto';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
@@ -11,7 +11,7 @@ import { MfaService } from '../mfa/mfa.service';
 import { AdminStatsService } from './admin-stats.service';
 import { AdminReasonDto, AuditQueryDto, UserSearchQueryDto } from './dto/admin-requests.dto';
 import { AdminStatsDto, AuditPageDto, AuditVerifyDto } from './dto/admin-responses.dto';
-import { AdminUserDetailDto, AdminUserPageDto } from '../auth/dto/admin-user.dto';
+import { AdminUserDetailDto, AdminUserPageDto } from '../users/dto/admin-user.dto';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 

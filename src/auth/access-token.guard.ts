@@ -9,7 +9,7 @@ import { IS_PUBLIC_KEY } from '../common/decorators/public.decorator';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
 import { ACCESS_COOKIE, csrfSatisfied } from './auth-cookies';
-import { TokenService } from './token.service';
+import { TokenService } from '../tokens/token.service';
 
 type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
 

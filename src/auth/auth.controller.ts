@@ -40,14 +40,14 @@ import { EmailDto, LinkTokenDto } from './dto/link-token.dto';
 import { MagicLinkService } from './magic-link.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordService } from './password.service';
-import { RequiresProof } from './requires-proof.decorator';
+import { RequiresProof } from '../lockout/requires-proof.decorator';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { Login2faDto } from './dto/login-2fa.dto';
 import { LoginDto } from './dto/login.dto';
 import { MeResponseDto } from './dto/me-response.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterUserDto } from './dto/register-user.dto';
-import { UserResponseDto } from './dto/user-response.dto';
+import { UserResponseDto } from '../users/dto/user-response.dto';
 
 @ApiTags('auth')
 @Controller('auth')

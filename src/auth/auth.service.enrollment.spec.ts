@@ -8,10 +8,10 @@ import { FeatureFlagService } from '../feature-flags/feature-flag.service';
 import { SessionEntity } from '../session/session.entity';
 import { SessionService } from '../session/session.service';
 import { authServiceWith } from '../../test/support/auth-service-mocks';
-import { RefreshTokenRepository } from './refresh-token.repository';
-import { TokenService } from './token.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { RefreshTokenRepository } from '../session/refresh-token.repository';
+import { TokenService } from '../tokens/token.service';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 
 const DAY = 86_400_000;
 const GRACE_DAYS = 14;

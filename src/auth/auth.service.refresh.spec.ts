@@ -9,11 +9,11 @@ import { SessionEntity } from '../session/session.entity';
 import { SessionService } from '../session/session.service';
 import { AuthError } from './auth.exception';
 import { authServiceWith } from '../../test/support/auth-service-mocks';
-import { RefreshTokenEntity } from './refresh-token.entity';
-import { RefreshTokenRepository } from './refresh-token.repository';
-import { TokenService } from './token.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { RefreshTokenEntity } from '../session/refresh-token.entity';
+import { RefreshTokenRepository } from '../session/refresh-token.repository';
+import { TokenService } from '../tokens/token.service';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 
 const DAY = 86_400_000;
 const GRACE_SECONDS = 10;

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Aal, AuthUser, Scope } from '../common/auth/auth-user';
 import { Config } from '../config/configuration';
+import { DomainException } from '../common/filters/domain.exception';
 import { AuditService } from '../audit/audit.service';
 import { currentClient } from '../common/http/request-context';
 import { SecurityNotifications } from '../mail/security-notifications';
@@ -14,22 +15,24 @@ import { sessionEnded } from '../session/session-ended';
 import { SessionException } from '../session/session.exception';
 import { SessionService } from '../session/session.service';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
-import { AccountLockout } from './account-lockout.service';
+import { AccountLockout } from '../lockout/account-lockout.service';
 import { EmailVerificationService } from './email-verification.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { MeResponseDto } from './dto/me-response.dto';
 import { RegisterUserDto } from './dto/register-user.dto';
-import { UserResponseDto } from './dto/user-response.dto';
-import { PasswordHasher } from './password-hasher.service';
+import { UserResponseDto } from '../users/dto/user-response.dto';
+import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordService } from './password.service';
-import { RefreshTokenRepository, RotatedSession } from './refresh-token.repository';
-import { FirstFactor } from './token-claims';
-import { MFA_TOKEN_TTL_SECONDS, TokenService } from './token.service';
-import { MfaChallengeRepository } from './mfa-challenge.repository';
+import { RefreshTokenRepository, RotatedSession } from '../session/refresh-token.repository';
+import { FirstFactor } from '../tokens/token-claims';
+import { MFA_TOKEN_TTL_SECONDS, TokenService } from '../tokens/token.service';
+import { MfaChallengeRepository } from '../mfa/mfa-challenge.repository';
 import { MfaService } from '../mfa/mfa.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
+import { LockoutError } from '../lockout/lockout.exception';
+import { UserError, UserException } from '../users/user.exception';
 
 const DAY = 86_400_000;
 const INVALID_CREDENTIALS = 'Invalid email or password';
@@ -98,7 +101,7 @@ export class AuthService {
       return this.describeUser(user);
     } catch (error) {
       if (UserRepository.isEmailTaken(error)) {
-        throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
+        throw new UserException(UserError.EmailTaken, 'An account with this email already exists');
       }
       throw error;
     }
@@ -131,8 +134,8 @@ export class AuthService {
   }
 
   private countFailedLogin(error: unknown): void {
-    if (!(error instanceof AuthException)) return;
-    this.metrics.logins.inc({ result: error.code === AuthError.AccountLocked ? 'locked' : 'failure' });
+    if (!(error instanceof DomainException)) return;
+    this.metrics.logins.inc({ result: error.code === LockoutError.AccountLocked ? 'locked' : 'failure' });
   }
 
   private async checkPassword(email: string, password: string): Promise<LoginResponseDto> {

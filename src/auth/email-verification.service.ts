@@ -8,8 +8,8 @@ import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { AccountMails } from '../mail/account-mails';
 import { LinkTokens } from './link-tokens.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 
 /** Verification links live this long; a new one (resend) replaces the old. */
 export const EMAIL_VERIFICATION_TTL_HOURS = 48;

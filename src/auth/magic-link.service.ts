@@ -8,13 +8,13 @@ import { Config } from '../config/configuration';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
 import { AccountMails } from '../mail/account-mails';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { AccountLockout } from './account-lockout.service';
+import { AccountLockout } from '../lockout/account-lockout.service';
 import { AuthError, AuthException } from './auth.exception';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LinkTokens } from './link-tokens.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 
 const FLAG = 'passwordless_auth';
 

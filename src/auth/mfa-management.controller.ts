@@ -16,8 +16,8 @@ import { MfaService } from '../mfa/mfa.service';
 import { BackupCodesResponseDto } from './dto/backup-codes-response.dto';
 import { DisableMfaDto } from './dto/disable-mfa.dto';
 import { RegenerateBackupCodesDto } from './dto/regenerate-backup-codes.dto';
-import { ProofService } from './proof.service';
-import { RequiresProof } from './requires-proof.decorator';
+import { ProofService } from '../lockout/proof.service';
+import { RequiresProof } from '../lockout/requires-proof.decorator';
 
 /**
  * The 2FA routes that need proof at the time. They live beside the proof and the failure counter it

@@ -11,13 +11,14 @@ import { AuditService } from '../audit/audit.service';
 import { AccountMails } from '../mail/account-mails';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthError, AuthException } from './auth.exception';
-import { PasswordHasher } from './password-hasher.service';
-import { PasswordHistoryRepository } from './password-history.repository';
-import { ProofService } from './proof.service';
-import { PasswordPolicy } from './password-policy.service';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { PasswordHistoryRepository } from '../passwords/password-history.repository';
+import { ProofService } from '../lockout/proof.service';
+import { PasswordPolicy } from '../passwords/password-policy.service';
 import { LinkTokens } from './link-tokens.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
+import { PasswordError, PasswordException } from '../passwords/password.exception';
 
 /**
  * Password changes (proof of the current password) and resets (a mailed link): the policy, the
@@ -113,8 +114,8 @@ export class PasswordService {
     const earlier = [user.passwordHash, ...(await this.history.recentHashes(user.id, keep, manager))];
     for (const hash of earlier.slice(0, keep)) {
       if (await this.hasher.verify(newPassword, hash)) {
-        throw new AuthException(
-          AuthError.PasswordReused,
+        throw new PasswordException(
+          PasswordError.PasswordReused,
           `The new password must differ from your last ${keep} passwords`,
         );
       }

@@ -2,7 +2,7 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
-import { UsersModule } from '../auth/users.module';
+import { UsersModule } from '../users/users.module';
 import { Clock, SystemClock } from '../common/clock/clock';
 import { Config, configFactories } from '../config/configuration';
 import { DatabaseModule } from '../database/database.module';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UserAdminService } from '../auth/user-admin.service';
+import { UserAdminService } from '../users/user-admin.service';
 import { DomainException } from '../common/filters/domain.exception';
 import { Config, ConfigValidationError, loadConfig } from '../config/configuration';
 import { DataDirInUseError } from '../database/data-dir-lock';

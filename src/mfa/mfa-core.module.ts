@@ -5,6 +5,7 @@ import { Config } from '../config/configuration';
 import { MailModule } from '../mail/mail.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { SessionCoreModule } from '../session/session-core.module';
+import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
@@ -15,6 +16,7 @@ import { SecretCipher } from './secret-cipher';
   providers: [
     MfaService,
     MfaRepository,
+    MfaChallengeRepository,
     {
       provide: SecretCipher,
       inject: [ConfigService],
@@ -24,6 +26,6 @@ import { SecretCipher } from './secret-cipher';
       },
     },
   ],
-  exports: [MfaService],
+  exports: [MfaService, MfaChallengeRepository],
 })
 export class MfaCoreModule {}

@@ -1,4 +1,4 @@
-import { UserAdminService } from '../../src/auth/user-admin.service';
+import { UserAdminService } from '../../src/users/user-admin.service';
 import { TestApp } from '../support/test-app';
 import { enroll, Enrollment } from './mfa.factory';
 import { login, TestUser, uniqueEmail } from './user.factory';

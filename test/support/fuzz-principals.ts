@@ -1,4 +1,4 @@
-import { UserAdminService } from '../../src/auth/user-admin.service';
+import { UserAdminService } from '../../src/users/user-admin.service';
 import { enroll, Enrollment } from '../factories/mfa.factory';
 import { login, registerUser, TestUser, uniqueEmail } from '../factories/user.factory';
 import { Credential } from './fuzz-cases';

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
-import { canonicalEmail, hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from '../email-address';
+import { canonicalEmail, hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from '../../common/email-address';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const canonical = ({ value }: { value: unknown }): unknown =>

@@ -5,12 +5,12 @@ import { AdminUserDetailDto, AdminUserPageDto, AdminUserSummaryDto } from './dto
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { SessionService } from '../session/session.service';
-import { AuthError, AuthException } from './auth.exception';
-import { hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from './email-address';
-import { PasswordHasher } from './password-hasher.service';
-import { PasswordPolicy } from './password-policy.service';
+import { hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from '../common/email-address';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { PasswordPolicy } from '../passwords/password-policy.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
+import { UserError, UserException } from './user.exception';
 
 /** Who does an admin action: an admin's user id, or `cli` for the operator CLI. */
 export type Actor = string;
@@ -107,7 +107,7 @@ export class UserAdminService {
    * account's is refused rather than promoted.
    */
   async createAdmin(email: string, password: string, actor: Actor): Promise<UserEntity> {
-    if (hasHiddenCharacter(email)) throw new AuthException(AuthError.InvalidEmail, HIDDEN_CHARACTER_MESSAGE);
+    if (hasHiddenCharacter(email)) throw new UserException(UserError.InvalidEmail, HIDDEN_CHARACTER_MESSAGE);
     this.policy.assert(password, email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password);
@@ -124,7 +124,7 @@ export class UserAdminService {
       });
     } catch (error) {
       if (UserRepository.isEmailTaken(error)) {
-        throw new AuthException(AuthError.EmailTaken, 'An account with this email already exists');
+        throw new UserException(UserError.EmailTaken, 'An account with this email already exists');
       }
       throw error;
     }
@@ -136,7 +136,7 @@ export class UserAdminService {
 
   private async require(userId: string): Promise<UserEntity> {
     const user = await this.users.findActiveById(userId);
-    if (!user) throw new AuthException(AuthError.UserNotFound, 'User not found');
+    if (!user) throw new UserException(UserError.UserNotFound, 'User not found');
     return user;
   }
 
@@ -162,7 +162,7 @@ export class UserAdminService {
     const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
     const createdAt = new Date(at);
     if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
-      throw new AuthException(AuthError.InvalidCursor, 'cursor is malformed');
+      throw new UserException(UserError.InvalidCursor, 'cursor is malformed');
     }
     return { createdAt, id };
   }

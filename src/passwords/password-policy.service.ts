@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Config } from '../config/configuration';
-import { AuthError, AuthException } from './auth.exception';
 import { passwordProblems } from './password-policy';
+import { PasswordError, PasswordException } from './password.exception';
 
 /** The configured password policy, for every place that sets a password (sign-up, change, reset, admins). */
 @Injectable()
@@ -17,7 +17,9 @@ export class PasswordPolicy {
       requireClasses: security.passwordRequireClasses,
     });
     if (problems.length > 0) {
-      throw new AuthException(AuthError.WeakPassword, 'Password does not meet the policy', { reasons: problems });
+      throw new PasswordException(PasswordError.WeakPassword, 'Password does not meet the policy', {
+        reasons: problems,
+      });
     }
   }
 }

@@ -8,8 +8,8 @@ import { MfaService } from '../mfa/mfa.service';
 import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
 import { AccountExportDto } from './dto/account-data.dto';
-import { ProofService } from './proof.service';
-import { UserRepository } from './user.repository';
+import { ProofService } from '../lockout/proof.service';
+import { UserRepository } from '../users/user.repository';
 
 const AUDIT_PAGE = 1000;
 

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Config } from '../config/configuration';
-import { AuthError, AuthException } from './auth.exception';
+import { DomainException } from '../common/filters/domain.exception';
 import { UserAdminService } from './user-admin.service';
+import { UserError, UserException } from './user.exception';
 
 /**
  * ADMIN_EMAIL and ADMIN_PASSWORD create the first admin at boot when there is none. Idempotent, and
@@ -25,13 +26,14 @@ export class AdminBootstrap implements OnApplicationBootstrap {
       const admin = await this.admins.createAdmin(adminEmail, adminPassword, 'bootstrap');
       this.logger.log({ userId: admin.id }, 'Created the admin from ADMIN_EMAIL');
     } catch (error) {
-      if (error instanceof AuthException && error.code === AuthError.EmailTaken && (await this.admins.hasAdmin()))
+      if (error instanceof UserException && error.code === UserError.EmailTaken && (await this.admins.hasAdmin()))
         return;
-      if (error instanceof AuthException) {
+      // The email or the password was refused (UserException, PasswordException): say which setting.
+      if (error instanceof DomainException) {
         throw new Error(
-          error.code === AuthError.EmailTaken
+          error.code === UserError.EmailTaken
             ? 'ADMIN_EMAIL belongs to (or looks like) an account that is not an admin; use another address or promote it by hand'
-            : `${error.code === AuthError.InvalidEmail ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'}: ${error.message}`,
+            : `${error.code === UserError.InvalidEmail ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'}: ${error.message}`,
         );
       }
       throw error;

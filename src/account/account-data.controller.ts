@@ -11,7 +11,7 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { AccountDataService } from './account-data.service';
 import { AccountExportDto, DeleteAccountDto } from './dto/account-data.dto';
-import { RequiresProof } from './requires-proof.decorator';
+import { RequiresProof } from '../lockout/requires-proof.decorator';
 
 /** The signed-in user's own data. */
 @ApiTags('users')

@@ -2,9 +2,9 @@ import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionError, SessionException } from '../session/session.exception';
 import { AccountLockout } from './account-lockout.service';
-import { PasswordHasher } from './password-hasher.service';
+import { PasswordHasher } from '../passwords/password-hasher.service';
 import { ProofService } from './proof.service';
-import { UserRepository } from './user.repository';
+import { UserRepository } from '../users/user.repository';
 
 describe('ProofService', () => {
   it('answers a caller whose account was deleted after the guard as an ended session, checking nothing', async () => {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-query';
-import { SessionEntity } from '../session/session.entity';
+import { SessionEntity } from './session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
-import { UserEntity } from './user.entity';
+import type { Role } from '../common/auth/auth-user';
 
 export interface LiveRotation {
   tokenHash: string;
@@ -18,7 +18,8 @@ export interface LiveRotation {
 /** What a rotation needs to issue the new access token. */
 export interface RotatedSession {
   session: Pick<SessionEntity, 'id' | 'aal' | 'amr' | 'scope'>;
-  user: Pick<UserEntity, 'id' | 'email' | 'roles' | 'mfaEnabled' | 'mfaEnforcedSince'>;
+  /** The session's account, as the access token and the 2FA enrollment policy need it. */
+  user: { id: string; email: string; roles: Role[]; mfaEnabled: boolean; mfaEnforcedSince: Date | null };
 }
 
 interface RotatedRow {
@@ -28,7 +29,7 @@ interface RotatedRow {
   scope: SessionEntity['scope'];
   user_id: string;
   email: string;
-  roles: UserEntity['roles'];
+  roles: Role[];
   mfa_enabled: boolean;
   mfa_enforced_since: Date | null;
 }

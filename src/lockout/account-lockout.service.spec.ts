@@ -6,8 +6,9 @@ import { Config } from '../config/configuration';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { AccountLockout } from './account-lockout.service';
-import { AUTH_ERRORS, AuthError, AuthException } from './auth.exception';
-import { FailureOutcome, UserRepository } from './user.repository';
+import { AuthError, AuthException } from '../auth/auth.exception';
+import { FailureOutcome, UserRepository } from '../users/user.repository';
+import { LOCKOUT_ERRORS, LockoutError, LockoutException } from './lockout.exception';
 
 const MAX_FAILED_LOGIN_ATTEMPTS = 3;
 const LOCKOUT_MINUTES = 30;
@@ -54,13 +55,13 @@ function wrongPassword() {
   };
 }
 
-async function refusal(attempt: Promise<unknown>): Promise<AuthException> {
+async function refusal(attempt: Promise<unknown>): Promise<LockoutException> {
   const error: unknown = await attempt.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(AuthException);
-  return error as AuthException;
+  expect(error).toBeInstanceOf(LockoutException);
+  return error as LockoutException;
 }
 
 describe('AccountLockout', () => {
@@ -70,8 +71,8 @@ describe('AccountLockout', () => {
 
     const error = await refusal(lockout.assertNotLocked({ id: USER.id, lockedUntil }, NOW));
 
-    expect(AUTH_ERRORS.status[error.code]).toBe(HttpStatus.LOCKED);
-    expect(error.code).toBe(AuthError.AccountLocked);
+    expect(LOCKOUT_ERRORS.status[error.code]).toBe(HttpStatus.LOCKED);
+    expect(error.code).toBe(LockoutError.AccountLocked);
     expect(error.extra).toEqual({ lockedUntil: lockedUntil.toISOString() });
     expect(audit.record).toHaveBeenCalledWith({
       type: 'login.failed',
@@ -117,7 +118,7 @@ describe('AccountLockout', () => {
 
     const error = await refusal(lockout.fail(USER, NOW, wrongPassword()));
 
-    expect(AUTH_ERRORS.status[error.code]).toBe(HttpStatus.LOCKED);
+    expect(LOCKOUT_ERRORS.status[error.code]).toBe(HttpStatus.LOCKED);
     expect(error.extra).toEqual({ lockedUntil: lockedUntil.toISOString() });
     expect(users.recordFailedAttempt).toHaveBeenLastCalledWith(
       USER.id,
@@ -143,7 +144,7 @@ describe('AccountLockout', () => {
 
     const error = await refusal(lockout.fail(USER, NOW, wrongPassword()));
 
-    expect(error.code).toBe(AuthError.AccountLocked);
+    expect(error.code).toBe(LockoutError.AccountLocked);
     expect(metrics.lockouts.inc).toHaveBeenCalledTimes(1);
     expect(notifications.accountLocked).toHaveBeenCalledTimes(1);
   });

@@ -7,9 +7,9 @@ import { Config } from '../config/configuration';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics, FailedAttemptKind } from '../metrics/auth-metrics';
 import { DomainException } from '../common/filters/domain.exception';
-import { AuthError, AuthException } from './auth.exception';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
+import { LockoutError, LockoutException } from './lockout.exception';
 
 export interface Failure {
   /** What the caller gets unless this attempt locks the account. */
@@ -87,8 +87,8 @@ export class AccountLockout {
     throw error;
   }
 
-  private static lockedError(lockedUntil: Date): AuthException {
-    return new AuthException(AuthError.AccountLocked, 'Account is locked after too many failed attempts', {
+  private static lockedError(lockedUntil: Date): LockoutException {
+    return new LockoutException(LockoutError.AccountLocked, 'Account is locked after too many failed attempts', {
       lockedUntil: lockedUntil.toISOString(),
     });
   }

@@ -5,7 +5,7 @@ import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { canonicalEmail, emailSkeleton } from './email-address';
+import { canonicalEmail, emailSkeleton } from '../common/email-address';
 import { UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';

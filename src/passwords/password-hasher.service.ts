@@ -4,7 +4,7 @@ import { compare, hash } from 'bcrypt';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Config } from '../config/configuration';
-import { AuthError, AuthException } from './auth.exception';
+import { PasswordError, PasswordException } from './password.exception';
 
 /**
  * bcrypt reads only the first 72 bytes of its input. Passwords are therefore pre-hashed with SHA-256
@@ -52,7 +52,7 @@ export class PasswordHasher {
   private async bounded<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueue) {
-        throw new AuthException(AuthError.Overloaded, 'Too many sign-ins at once; try again shortly', {}, 1);
+        throw new PasswordException(PasswordError.Overloaded, 'Too many sign-ins at once; try again shortly', {}, 1);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

@@ -4,10 +4,10 @@ import { MfaError, MfaException } from '../mfa/mfa.exception';
 import { CodePurpose, MfaService } from '../mfa/mfa.service';
 import { sessionEnded } from '../session/session-ended';
 import { AccountLockout } from './account-lockout.service';
-import { AuthError, AuthException } from './auth.exception';
-import { PasswordHasher } from './password-hasher.service';
-import { UserEntity } from './user.entity';
-import { UserRepository } from './user.repository';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
+import { LockoutError, LockoutException } from './lockout.exception';
 
 /** The actions that need proof at the time (DESIGN section 3), as the audit trail names them. */
 export type SensitiveAction = 'mfa_disable' | 'backup_codes_regenerate' | 'password_change' | 'account_deletion';
@@ -76,7 +76,7 @@ export class ProofService {
     }
     if (needs.password && !(await this.hasher.verify(given.password ?? '', user.passwordHash))) {
       await this.lockout.fail(user, now, {
-        error: new AuthException(AuthError.CurrentPasswordWrong, 'The current password is wrong'),
+        error: new LockoutException(LockoutError.CurrentPasswordWrong, 'The current password is wrong'),
         reason: 'wrong_current_password',
         action,
       });

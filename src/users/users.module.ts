@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { PasswordsModule } from '../passwords/passwords.module';
+import { SessionCoreModule } from '../session/session-core.module';
+import { UserAdminService } from './user-admin.service';
+import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
+
+/**
+ * Accounts: the user table and support work on accounts (admin API and CLI). No routes and no admin
+ * bootstrap: the CLI boots this without the service around it.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity]), SessionCoreModule, AuditModule, PasswordsModule],
+  providers: [UserRepository, UserAdminService],
+  exports: [UserRepository, UserAdminService],
+})
+export class UsersModule {}
