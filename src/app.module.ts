@@ -5,8 +5,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
-import { AccessTokenGuard } from './auth/access-token.guard';
 import { AuthModule } from './auth/auth.module';
+import { AuthorizationGuard } from './auth/guards/authorization.guard';
+import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { TokensModule } from './tokens/tokens.module';
 import { Clock, SystemClock } from './common/clock/clock';
 import { DOMAIN_ERROR_MAPPINGS } from './common/filters/domain-error-status';
@@ -66,12 +67,14 @@ export class AppModule {
         // 1. Per-IP and per-email rate limits, before authentication, so a flood is refused before any token
         //    check or database read. Per-user limits skip this pass and run at route level (@UseGuards).
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        // 2. Deny by default: access token, live session, scope, aal and roles.
-        { provide: APP_GUARD, useExisting: AccessTokenGuard },
-        // 3. After the guards: refuse a body on a route that takes none, then validate DTOs strictly.
+        // 2. Deny by default: a valid access token (bearer, or cookie with the CSRF header) and a live session.
+        { provide: APP_GUARD, useExisting: JwtAuthGuard },
+        // 3. What that caller may do: token scope, roles, and aal2 where a route requires it.
+        { provide: APP_GUARD, useExisting: AuthorizationGuard },
+        // 4. After the guards: refuse a body on a route that takes none, then validate DTOs strictly.
         { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
-        // 4. The one exception filter: domain exceptions (DOMAIN_ERRORS), HTTP and Fastify errors, outages.
+        // 5. The one exception filter: domain exceptions (DOMAIN_ERRORS), HTTP and Fastify errors, outages.
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
       exports: [Clock, LOG_DESTINATION, OutageLog],

@@ -10,11 +10,13 @@ import { SessionModule } from '../session/session.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AdminBootstrap } from '../users/admin-bootstrap.service';
 import { UsersModule } from '../users/users.module';
-import { AccessTokenGuard } from './access-token.guard';
 import { AccountLinksController } from './account-links.controller';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { EmailVerificationService } from './email-verification.service';
+import { AuthorizationGuard } from './guards/authorization.guard';
+import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { JwtStrategy } from './guards/jwt.strategy';
 import { LinkTokens } from './link-tokens.service';
 import { MagicLinkService } from './magic-link.service';
 import { MfaManagementController } from './mfa-management.controller';
@@ -43,9 +45,11 @@ import { PasswordService } from './password.service';
     MagicLinkService,
     AdminBootstrap,
     EmailVerificationService,
-    AccessTokenGuard,
+    JwtStrategy,
+    JwtAuthGuard,
+    AuthorizationGuard,
   ],
-  // AppModule registers AccessTokenGuard as a global guard.
-  exports: [AccessTokenGuard],
+  // AppModule registers both guards as global guards.
+  exports: [JwtAuthGuard, AuthorizationGuard],
 })
 export class AuthModule {}

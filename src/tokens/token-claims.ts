@@ -48,11 +48,15 @@ const isUuid = (value: unknown): value is string => typeof value === 'string' &&
 const isOneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
   typeof value === 'string' && (values as readonly string[]).includes(value);
 
-/** `iat` and `exp` whole numbers, nothing issued or valid only in the future (`exp > now`: the JWT library). */
+/**
+ * `iat` and `exp` whole numbers, not expired on the injected clock (`exp > now`), nothing issued or valid
+ * only in the future. The JWT libraries check none of this: they would read the wall clock.
+ */
 function hasValidTimes(claims: Claims, now: number): boolean {
   const { iat, exp, nbf } = claims;
   if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) return false;
-  if ((iat as number) > now + CLOCK_LEEWAY_SECONDS || (exp as number) <= (iat as number)) return false;
+  if ((exp as number) <= now || (exp as number) <= (iat as number)) return false;
+  if ((iat as number) > now + CLOCK_LEEWAY_SECONDS) return false;
   return nbf === undefined || (Number.isSafeInteger(nbf) && (nbf as number) <= now + CLOCK_LEEWAY_SECONDS);
 }
 

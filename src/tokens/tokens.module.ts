@@ -12,6 +12,6 @@ import { TokenService } from './token.service';
   imports: [JwtModule.register({})],
   controllers: [JwksController],
   providers: [SigningKeys, TokenService],
-  exports: [TokenService],
+  exports: [TokenService, SigningKeys],
 })
 export class TokensModule {}

@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
+import { SecurityConfig } from '../../config/security.config';
 import { AuthUser, Role, Scope } from '../auth/auth-user';
 
 export const ALLOWED_SCOPES_KEY = 'allowedScopes';
@@ -16,14 +17,21 @@ export const AllowScope = (...scopes: Scope[]): MethodDecorator & ClassDecorator
 /** The caller must hold one of these roles. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
 
-export const ADMIN_ROUTE_KEY = 'adminRoute';
+export const REQUIRE_AAL2_KEY = 'requireAal2';
+
+/** The boolean security settings that can switch an `aal2` requirement off. */
+export type Aal2Setting = keyof Pick<SecurityConfig, 'adminRequireMfa'>;
 
 /**
- * An admin route: role `admin`, and an `aal2` session unless ADMIN_REQUIRE_MFA=false (the guard reads
- * the setting at request time).
+ * The session must have passed a second factor (`aal2`) while `setting` is on. The guard reads the
+ * setting at request time.
  */
+export const RequireAal2 = (setting: Aal2Setting): MethodDecorator & ClassDecorator =>
+  SetMetadata(REQUIRE_AAL2_KEY, setting);
+
+/** An admin route: role `admin`, and an `aal2` session unless ADMIN_REQUIRE_MFA=false. */
 export const AdminOnly = (): ClassDecorator & MethodDecorator =>
-  applyDecorators(Roles('admin'), SetMetadata(ADMIN_ROUTE_KEY, true), Authenticated());
+  applyDecorators(Roles('admin'), RequireAal2('adminRequireMfa'), Authenticated());
 
 /** Swagger security and the 401/403 answers every authenticated route shares. */
 export const Authenticated = (): MethodDecorator & ClassDecorator =>
