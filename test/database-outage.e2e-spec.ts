@@ -1,4 +1,4 @@
-import { registerUser, uniqueEmail } from './factories/user.factory';
+import { registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
 import { LogCapture } from './support/log-capture';
 import { eventually } from './support/service-process';
 import { TcpProxy } from './support/tcp-proxy';
@@ -89,6 +89,22 @@ describe('database outage', () => {
       if (res.status !== 200) throw new Error(`login: ${res.status}`);
     }, 50);
     expect((await t.http.get('/health/ready')).status).toBe(200);
+  });
+
+  it('answers 503, not 401, to a signed-in caller whose session cannot be checked', async () => {
+    const { accessToken } = await signedInUser(t.http);
+    await proxy.stop();
+    try {
+      const res = await t.http.get('/api/v1/auth/me', { token: accessToken });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual(expect.objectContaining({ statusCode: 503, code: 'dependency_unavailable' }));
+    } finally {
+      await proxy.start();
+    }
+    await eventually(async () => {
+      const res = await t.http.get('/api/v1/auth/me', { token: accessToken });
+      if (res.status !== 200) throw new Error(`me: ${res.status}`);
+    }, 50);
   });
 
   it('answers 503 within the statement timeout when the database stops answering', async () => {

@@ -2,6 +2,7 @@ import { enroll } from './factories/mfa.factory';
 import { signedInUser } from './factories/user.factory';
 import { claimsOf, forgeToken } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
+import { TestClock } from './support/test-clock';
 
 /** Tokens signed with the service's real key whose claims are not of the exact shape the service issues. */
 describe('token claims', () => {
@@ -95,5 +96,25 @@ describe('token claims', () => {
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('authenticated');
     });
+  });
+});
+
+describe('access token expiry', () => {
+  it('is judged by the injected clock, also for a token the wall clock still accepts', async () => {
+    const t = await startTestApp({ clock: new TestClock(Date.now()) });
+    try {
+      const { accessToken } = await signedInUser(t.http);
+      const me = () => t.http.get('/api/v1/auth/me', { token: accessToken });
+      const exp = claimsOf(accessToken).exp as number;
+      t.clock.advance(exp * 1000 - t.clock.now().getTime() - 1000);
+      expect((await me()).status).toBe(200);
+      t.clock.advance(1000);
+      expect(exp * 1000).toBeGreaterThan(Date.now());
+      const expired = await me();
+      expect(expired.status).toBe(401);
+      expect(expired.body.message).toBe('Invalid or expired access token');
+    } finally {
+      await t.close();
+    }
   });
 });
