@@ -1,7 +1,8 @@
 import { UserAdminService } from '../src/users/user-admin.service';
-import { Admin, ADMIN_PASSWORD, makeAdmin } from './factories/admin.factory';
+import { Admin, ADMIN_PASSWORD, forcePasswordChange, makeAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
+import { storedAuditEvents, storedUsers } from './support/db-inspect';
 import { cloneTemplate } from './support/template-database';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -35,7 +36,7 @@ describe('admin API', () => {
       await t.http.post('/api/v1/auth/login', { email: pendingUser.email, password: pendingUser.password })
     ).body.mfaToken as string;
     const expired = await registerUser(t.http);
-    await t.dataSource.query(`UPDATE users SET must_change_password = true WHERE id = $1`, [expired.id]);
+    await forcePasswordChange(t, admin, expired.id);
     const passwordChange = (await login(t.http, expired)).accessToken;
     // An admin whose token has scope password_change is still refused.
     const callers: [string, string | undefined, number[]][] = [
@@ -96,11 +97,8 @@ describe('admin API', () => {
     );
     expect(detail.text).not.toMatch(/\$2[aby]\$|password_hash|passwordHash|secret/i);
     expect(detail.text).not.toContain(admin.enrollment.secret);
-    const [viewed] = await t.dataSource.query(
-      `SELECT actor_id FROM audit_events WHERE type = 'admin.user_viewed' AND user_id = $1`,
-      [admin.id],
-    );
-    expect(viewed).toEqual({ actor_id: admin.id });
+    const [viewed] = await storedAuditEvents(t, { userId: admin.id, type: 'admin.user_viewed' });
+    expect(viewed).toEqual(expect.objectContaining({ actor_id: admin.id }));
     expect((await t.http.get('/api/v1/admin/users/00000000-0000-4000-8000-000000000000', as(admin.aal2))).status).toBe(
       404,
     );
@@ -116,11 +114,8 @@ describe('admin API', () => {
 
     expect((await t.http.post(`/api/v1/admin/users/${user.id}/unlock`, undefined, as(admin.aal2))).status).toBe(204);
     expect((await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
-    const [row] = await t.dataSource.query(
-      `SELECT actor_id, details FROM audit_events WHERE user_id = $1 AND type = 'account.unlocked'`,
-      [user.id],
-    );
-    expect(row).toEqual({ actor_id: admin.id, details: { wasLocked: true } });
+    const [row] = await storedAuditEvents(t, { userId: user.id, type: 'account.unlocked' });
+    expect(row).toEqual(expect.objectContaining({ actor_id: admin.id, details: { wasLocked: true } }));
   });
 
   it("turns off a user's 2FA with a required reason and ends their sessions", async () => {
@@ -132,14 +127,13 @@ describe('admin API', () => {
     expect((await t.http.post(url, { reason: 'Lost phone; ID checked on a call' }, as(admin.aal2))).status).toBe(204);
     expect((await t.http.get('/api/v1/auth/me', as(user.accessToken))).status).toBe(401);
     expect((await t.http.post(url, { reason: 'again' }, as(admin.aal2))).status).toBe(409);
-    const [row] = await t.dataSource.query(
-      `SELECT actor_id, details FROM audit_events WHERE user_id = $1 AND type = 'mfa.disabled'`,
-      [user.id],
+    const [row] = await storedAuditEvents(t, { userId: user.id, type: 'mfa.disabled' });
+    expect(row).toEqual(
+      expect.objectContaining({
+        actor_id: admin.id,
+        details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1 },
+      }),
     );
-    expect(row).toEqual({
-      actor_id: admin.id,
-      details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1 },
-    });
   });
 
   it('forces a password change and revokes sessions', async () => {
@@ -156,15 +150,10 @@ describe('admin API', () => {
       (await t.http.post(`/api/v1/admin/users/${other.id}/sessions/revoke`, undefined, as(admin.aal2))).status,
     ).toBe(204);
     expect((await t.http.get('/api/v1/auth/me', as(other.accessToken))).status).toBe(401);
-    const rows = await t.dataSource.query(
-      `SELECT type, actor_id FROM audit_events WHERE user_id = ANY($1) AND actor_id = $2 ORDER BY id`,
-      [[user.id, other.id], admin.id],
+    const rows = (await storedAuditEvents(t)).filter(
+      (event) => [user.id, other.id].includes(event.user_id ?? '') && event.actor_id === admin.id,
     );
-    expect(rows.map((row: { type: string }) => row.type)).toEqual([
-      'session.revoked',
-      'password.change_forced',
-      'session.revoked',
-    ]);
+    expect(rows.map((row) => row.type)).toEqual(['session.revoked', 'password.change_forced', 'session.revoked']);
   });
 
   it('reads the audit trail with filters and a cursor, and verifies the chain', async () => {
@@ -216,17 +205,15 @@ describe('admin API', () => {
       ).status,
     ).toBe(400);
     expect((await t.http.put('/api/v1/admin/feature-flags/nope', { enabled: true }, as(admin.aal2))).status).toBe(404);
-    const [row] = await t.dataSource.query(
-      `SELECT actor_id FROM audit_events WHERE type = 'feature_flag.changed' ORDER BY id DESC LIMIT 1`,
-    );
-    expect(row.actor_id).toBe(admin.id);
+    const changes = await storedAuditEvents(t, { type: 'feature_flag.changed' });
+    expect(changes[changes.length - 1].actor_id).toBe(admin.id);
   });
 
   it('reports adoption and security figures', async () => {
     const stats = await t.http.get('/api/v1/admin/stats', as(admin.aal2));
-    const [{ users, mfa }] = await t.dataSource.query(
-      `SELECT count(*)::int AS users, count(*) FILTER (WHERE mfa_enabled)::int AS mfa FROM users WHERE deleted_at IS NULL`,
-    );
+    const accounts = (await storedUsers(t)).filter((user) => user.deleted_at === null);
+    const users = accounts.length;
+    const mfa = accounts.filter((user) => user.mfa_enabled).length;
     expect(stats.body).toEqual({
       users,
       mfaEnabledUsers: mfa,
@@ -271,10 +258,8 @@ describe('admin bootstrap', () => {
       }
       const again = await startTestApp({ env: { ...env, ADMIN_PASSWORD: 'Another-Adm1n-Passw0rd!' }, database });
       try {
-        const rows = await again.dataSource.query(
-          `SELECT type, actor_id FROM audit_events WHERE type = 'admin.created'`,
-        );
-        expect(rows).toEqual([{ type: 'admin.created', actor_id: 'bootstrap' }]);
+        const rows = await storedAuditEvents(again, { type: 'admin.created' });
+        expect(rows).toEqual([expect.objectContaining({ type: 'admin.created', actor_id: 'bootstrap' })]);
         expect(
           (await login(again.http, { email: 'root@example.com', password: ADMIN_PASSWORD })).accessToken,
         ).toBeDefined();

@@ -1,4 +1,6 @@
+import { forcePasswordChange, makeAdmin } from './factories/admin.factory';
 import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
+import { storedRefreshTokens, storedRowsOf } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -41,10 +43,9 @@ describe('login, tokens and lockout', () => {
       scope: 'full',
       roles: ['user'],
     });
-    const [row] = await t.dataSource.query(`SELECT token_hash FROM refresh_tokens WHERE session_id = $1`, [
-      res.body.sessionId,
-    ]);
-    expect(row.token_hash).not.toBe(res.body.refreshToken);
+    const stored = await storedRefreshTokens(t, user.id);
+    expect(stored.map((token) => token.session_id)).toEqual([res.body.sessionId]);
+    expect(stored[0].token_hash).not.toBe(res.body.refreshToken);
   });
 
   it('answers unknown email and wrong password with the same 401 body', async () => {
@@ -179,8 +180,8 @@ describe('refresh rotation and logout', () => {
     expect(reuse.body.code).toBe('invalid_refresh_token');
     expect((await refresh(rotated.body.refreshToken)).status).toBe(401);
     expect((await t.http.get('/api/v1/auth/me', { token: rotated.body.accessToken })).status).toBe(401);
-    const [session] = await t.dataSource.query(`SELECT revoked_reason FROM sessions WHERE id = $1`, [user.sessionId]);
-    expect(session.revoked_reason).toBe('refresh_reuse');
+    const [session] = await storedRowsOf(t, 'sessions', user.id);
+    expect(session).toEqual(expect.objectContaining({ id: user.sessionId, revoked_reason: 'refresh_reuse' }));
   });
 
   it('refuses unknown, malformed and expired refresh tokens', async () => {
@@ -206,7 +207,7 @@ describe('refresh rotation and logout', () => {
 
   it('turns a password_change login into a token that only opens password change, me and logout', async () => {
     const user = await registerUser(t.http);
-    await t.dataSource.query(`UPDATE users SET must_change_password = true WHERE id = $1`, [user.id]);
+    await forcePasswordChange(t, await makeAdmin(t), user.id);
     const res = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('password_change_required');

@@ -1,4 +1,6 @@
+import { forcePasswordChange, makeAdmin } from './factories/admin.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { storedUser } from './support/db-inspect';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('POST /api/v1/auth/password/change', () => {
@@ -35,8 +37,7 @@ describe('POST /api/v1/auth/password/change', () => {
     const res = await change(user.accessToken, 'Not-the-passw0rd!', 'N3w-Passw0rd-2026!');
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('current_password_wrong');
-    const [row] = await t.dataSource.query(`SELECT failed_login_attempts FROM users WHERE id = $1`, [user.id]);
-    expect(row.failed_login_attempts).toBe(1);
+    expect(await storedUser(t, user.id)).toEqual(expect.objectContaining({ failed_login_attempts: 1 }));
   });
 
   it('refuses the last PASSWORD_HISTORY_COUNT passwords and weak ones', async () => {
@@ -56,7 +57,7 @@ describe('POST /api/v1/auth/password/change', () => {
 
   it('lets a password_change session change the password, then become full on refresh', async () => {
     const user = await registerUser(t.http);
-    await t.dataSource.query(`UPDATE users SET must_change_password = true WHERE id = $1`, [user.id]);
+    await forcePasswordChange(t, await makeAdmin(t), user.id);
     const restricted = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
     expect(restricted.body.status).toBe('password_change_required');
     expect((await change(restricted.body.accessToken, user.password, 'Brand-N3w-Passw0rd!')).status).toBe(204);
