@@ -7,7 +7,9 @@ import {
 } from '../src/feature-flags/feature-flag.exception';
 import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
 import { FlagSubject } from '../src/feature-flags/flag-evaluation';
+import { registerAdmin } from './factories/admin.factory';
 import { login, registerUser, signedInUser, TestUser } from './factories/user.factory';
+import { storedAuditEvents, storedFeatureFlags } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
@@ -28,10 +30,12 @@ async function rejection(work: Promise<unknown>): Promise<{ code: FeatureFlagErr
   return { code, status: FEATURE_FLAG_ERRORS.status[code] };
 }
 
-const changesOf = (t: TestApp) =>
-  t.dataSource.query(
-    `SELECT actor_id, user_id, details FROM audit_events WHERE type = 'feature_flag.changed' ORDER BY id`,
-  );
+const changesOf = async (t: TestApp) =>
+  (await storedAuditEvents(t, { type: 'feature_flag.changed' })).map(({ actor_id, user_id, details }) => ({
+    actor_id,
+    user_id,
+    details,
+  }));
 
 describe('feature flag defaults', () => {
   it.each([
@@ -55,7 +59,7 @@ describe('feature flag defaults', () => {
         expect.objectContaining({ key: 'registration_open', enabled: true, rolloutPercent: 100, updatedAt: null }),
       ]);
       expect(await flags.isEnabled('passwordless_auth')).toBe(enabled);
-      expect(await t.dataSource.query(`SELECT * FROM feature_flags`)).toEqual([]);
+      expect(await storedFeatureFlags(t)).toEqual([]);
     } finally {
       await t.close();
     }
@@ -101,7 +105,7 @@ describe('feature flags', () => {
     expect(
       await rejection(flags.update('passwordless_auth', { enabled: true, allowEmails: tooMany }, admin.id)),
     ).toEqual({ code: FeatureFlagError.TooManyEmails, status: 400 });
-    expect(await t.dataSource.query(`SELECT * FROM feature_flags`)).toEqual([]);
+    expect(await storedFeatureFlags(t)).toEqual([]);
     expect(await changesOf(t)).toEqual([]);
   });
 
@@ -123,19 +127,15 @@ describe('feature flags', () => {
       description: expect.any(String),
       updatedAt: t.clock.now(),
     });
-    expect(
-      await t.dataSource.query(
-        `SELECT key, enabled, rollout_percent, roles, allow_emails, updated_by FROM feature_flags`,
-      ),
-    ).toEqual([
-      {
+    expect(await storedFeatureFlags(t)).toEqual([
+      expect.objectContaining({
         key: 'passwordless_auth',
         enabled: true,
         rollout_percent: 5,
         roles: ['admin'],
         allow_emails: ['ops.lead@example.com'],
         updated_by: admin.id,
-      },
+      }),
     ]);
 
     t.clock.advance(60_000);
@@ -166,12 +166,12 @@ describe('feature flags', () => {
   it('targets real users by allow-listed email and by role, and anonymous callers only at 100%', async () => {
     const listed = await registerUser(t.http);
     const other = await registerUser(t.http);
-    const promoted = await registerUser(t.http);
-    await t.dataSource.query(`UPDATE users SET roles = '{admin}' WHERE id = $1`, [promoted.id]);
+    const promoted = await registerAdmin(t);
     const [listedSubject, otherSubject, adminSubject] = await Promise.all(
       [listed, other, promoted].map((user) => subjectOf(t, user)),
     );
-    expect(adminSubject.roles).toEqual(['admin']);
+    expect(otherSubject.roles).toEqual(['user']);
+    expect(adminSubject.roles).toEqual(['user', 'admin']);
 
     await flags.update(
       'mfa_enforcement',
@@ -210,13 +210,17 @@ describe('feature flags', () => {
     }
   });
 
-  it('sees a change made elsewhere only once its cache is 5 seconds old, and its own change at once', async () => {
+  it('sees a change made on another replica only once its cache is 5 seconds old, and its own change at once', async () => {
     t.clock.advance(5_001);
     expect(await flags.isSwitchedOn('mfa_enforcement')).toBe(false);
-    // Another replica's change: straight into the table, this replica's cache knows nothing of it.
-    await t.dataSource.query(
-      `UPDATE feature_flags SET enabled = true, rollout_percent = 100 WHERE key = 'mfa_enforcement'`,
-    );
+    const replica = await startTestApp({ database: t.database, clock: t.clock });
+    try {
+      await replica.app
+        .get(FeatureFlagService)
+        .update('mfa_enforcement', { enabled: true, rolloutPercent: 100 }, admin.id);
+    } finally {
+      await replica.close();
+    }
     expect(await flags.isSwitchedOn('mfa_enforcement')).toBe(false);
     t.clock.advance(4_999);
     expect(await flags.isSwitchedOn('mfa_enforcement')).toBe(false);

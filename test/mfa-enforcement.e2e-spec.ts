@@ -1,6 +1,8 @@
 import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
+import { registerAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser } from './factories/user.factory';
+import { storedAuditEvents } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -20,14 +22,8 @@ describe('MFA enforcement by the mfa_enforcement flag', () => {
     await t.close();
   });
 
-  async function admin() {
-    const user = await registerUser(t.http);
-    await t.dataSource.query(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [user.id]);
-    return user;
-  }
-
   it('recommends 2FA with the grace end to targeted users, then confines them to enrolling', async () => {
-    const user = await admin();
+    const user = await registerAdmin(t);
     const first = await login(t.http, user);
     const graceEndsAt = new Date(t.clock.now().getTime() + 7 * DAY).toISOString();
     expect(first).toEqual(
@@ -38,11 +34,7 @@ describe('MFA enforcement by the mfa_enforcement flag', () => {
       }),
     );
     expect((await t.http.post('/api/v1/2fa/skip', undefined, { token: first.accessToken })).status).toBe(204);
-    const [skipped] = await t.dataSource.query(
-      `SELECT type FROM audit_events WHERE user_id = $1 AND type = 'mfa.enrollment_skipped'`,
-      [user.id],
-    );
-    expect(skipped).toBeDefined();
+    expect(await storedAuditEvents(t, { userId: user.id, type: 'mfa.enrollment_skipped' })).toHaveLength(1);
 
     // The grace counts from the first login it applied to, not from each login.
     t.clock.advance(3 * DAY);
