@@ -1,6 +1,7 @@
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { storedUsers } from './support/db-inspect';
 import { metricValue } from './support/metrics';
 import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
@@ -133,12 +134,26 @@ describe('authentication metrics', () => {
     expect(await metricValue(t.http, 'auth_cleanup_deleted_rows_total', { table: 'sessions' })).toBeGreaterThan(0);
   });
 
-  it('reports 2FA adoption from the database', async () => {
-    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM users WHERE mfa_enabled`);
-    expect(count).toBeGreaterThan(0);
-    expect(await metricValue(t.http, 'auth_mfa_enabled_users')).toBe(count);
-    await t.dataSource.query(`UPDATE users SET mfa_enabled = false`);
-    expect(await metricValue(t.http, 'auth_mfa_enabled_users')).toBe(0);
+  it('reports 2FA adoption from the database, with a change another replica made', async () => {
+    const enabled = async () => (await storedUsers(t)).filter((user) => user.mfa_enabled).length;
+    const user = await signedInUser(t.http);
+    const enrollment = await enroll(t.http, t.clock, user.accessToken);
+    const adopted = await enabled();
+    expect(adopted).toBeGreaterThan(0);
+    expect(await metricValue(t.http, 'auth_mfa_enabled_users')).toBe(adopted);
+
+    const replica = await startTestApp({ database: t.database, clock: t.clock });
+    try {
+      const off = await replica.http.post(
+        '/api/v1/2fa/disable',
+        { password: user.password, code: enrollment.codeAt(t.clock.now()) },
+        { token: user.accessToken },
+      );
+      expect(off.status).toBe(204);
+    } finally {
+      await replica.close();
+    }
+    expect(await metricValue(t.http, 'auth_mfa_enabled_users')).toBe(adopted - 1);
   });
 });
 
