@@ -9,7 +9,8 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
-import { AccountDataService } from './account-data.service';
+import { AccountDeletion } from './account-deletion.service';
+import { AccountExport } from './account-export.service';
 import { AccountExportDto, DeleteAccountDto } from './dto/account-data.dto';
 import { RequiresProof } from '../lockout/requires-proof.decorator';
 
@@ -18,7 +19,10 @@ import { RequiresProof } from '../lockout/requires-proof.decorator';
 @Authenticated()
 @Controller('users')
 export class AccountDataController {
-  constructor(private readonly accounts: AccountDataService) {}
+  constructor(
+    private readonly exports: AccountExport,
+    private readonly deletion: AccountDeletion,
+  ) {}
 
   /** Everything the service keeps about the caller, as one JSON document (no hashes, secrets or tokens). */
   @ApiOperation({ summary: 'Export my data' })
@@ -27,7 +31,7 @@ export class AccountDataController {
   @Header('cache-control', 'no-store')
   @Get('me/export')
   export(@CurrentUser() user: AuthUser): Promise<AccountExportDto> {
-    return this.accounts.export(user);
+    return this.exports.export(user);
   }
 
   /**
@@ -43,6 +47,6 @@ export class AccountDataController {
   @Delete('me')
   @HttpCode(HttpStatus.NO_CONTENT)
   async delete(@CurrentUser() user: AuthUser, @Body() dto: DeleteAccountDto): Promise<void> {
-    await this.accounts.delete(user, dto.password, dto.code);
+    await this.deletion.delete(user, dto.password, dto.code);
   }
 }

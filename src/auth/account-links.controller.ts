@@ -1,8 +1,12 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiGoneResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiResponse,
   ApiNoContentResponse,
   ApiOperation,
   ApiTags,
@@ -12,15 +16,23 @@ import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AcceptedResponseDto } from './dto/accepted-response.dto';
 import { EmailDto, LinkTokenDto, ResetPasswordDto } from './dto/link-token.dto';
 import { EmailVerificationService } from './email-verification.service';
-import { PasswordService } from './password.service';
+import { PasswordReset } from './password-reset.service';
+import { MagicLinkService } from './magic-link.service';
+import { MagicLinkSignIn } from './magic-link-sign-in.service';
+import { TokenDelivery } from './token-delivery';
+import { wantsCookies } from './auth-cookies';
+import { LoginResponseDto } from './dto/login-response.dto';
 
-/** The flows driven by links in mail: password reset and email verification. */
+/** The flows driven by links in mail: password reset, email verification and magic-link sign-in. */
 @ApiTags('auth')
 @Controller('auth')
 export class AccountLinksController {
   constructor(
-    private readonly passwords: PasswordService,
+    private readonly passwords: PasswordReset,
     private readonly verification: EmailVerificationService,
+    private readonly magicLinks: MagicLinkService,
+    private readonly magicLinkSignIn: MagicLinkSignIn,
+    private readonly delivery: TokenDelivery,
   ) {}
 
   /**
@@ -82,5 +94,47 @@ export class AccountLinksController {
   async resend(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
     await this.verification.resend(dto.email);
     return { message: 'If an unconfirmed account has this email address, a new link is on its way.' };
+  }
+
+  /**
+   * Mails a one-time sign-in link (valid MAGIC_LINK_TTL_MINUTES) when the email belongs to an account
+   * the `passwordless_auth` flag targets. Always 202 with the same body; 404 while the flag is off.
+   */
+  @ApiOperation({ summary: 'Ask for a passwordless sign-in link' })
+  @ApiAcceptedResponse({
+    description: 'If the account may use passwordless sign-in, a link is on its way',
+    type: AcceptedResponseDto,
+  })
+  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @Public()
+  @RateLimit('magicLink')
+  @Post('magic-link')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async requestMagicLink(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
+    await this.magicLinks.request(dto.email);
+    return { message: 'If this email address may sign in without a password, a sign-in link is on its way.' };
+  }
+
+  /**
+   * Signs in with the token from the link: answers like login (`mfa_required` with 2FA on, 423 when
+   * locked). The link works once; a used, replaced or expired link answers 410.
+   */
+  @ApiOperation({ summary: 'Sign in with a magic link' })
+  @ApiBadRequestResponse({ description: 'Unknown or malformed token' })
+  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
+  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
+  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @Public()
+  @RateLimit('login')
+  @Post('magic-link/verify')
+  @HttpCode(HttpStatus.OK)
+  async verifyMagicLink(
+    @Body() dto: LinkTokenDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const result = await this.magicLinkSignIn.verify(dto.token);
+    return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 }

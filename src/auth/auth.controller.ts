@@ -10,12 +10,8 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
-  ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiGoneResponse,
-  ApiNotFoundResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiHeader,
@@ -32,19 +28,21 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { Config } from '../config/configuration';
-import { clearAuthCookies, csrfSatisfied, REFRESH_COOKIE, setAuthCookies, wantsCookies } from './auth-cookies';
-import { AuthService } from './auth.service';
-import { AcceptedResponseDto } from './dto/accepted-response.dto';
-import { EmailDto, LinkTokenDto } from './dto/link-token.dto';
-import { MagicLinkService } from './magic-link.service';
+import { csrfSatisfied, REFRESH_COOKIE, wantsCookies } from './auth-cookies';
 import { ChangePasswordDto } from './dto/change-password.dto';
-import { PasswordService } from './password.service';
+import { PasswordChange } from './password-change.service';
+import { PasswordSignIn } from './password-sign-in.service';
+import { RefreshService } from './refresh.service';
+import { RegistrationService } from './registration.service';
+import { SecondFactorSignIn } from './second-factor-sign-in.service';
+import { TokenDelivery } from './token-delivery';
+import { SessionService } from '../session/session.service';
+import { UsersService } from '../users/users.service';
 import { RequiresProof } from '../lockout/requires-proof.decorator';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { Login2faDto } from './dto/login-2fa.dto';
 import { LoginDto } from './dto/login.dto';
-import { MeResponseDto } from './dto/me-response.dto';
+import { MeResponseDto } from '../users/dto/me-response.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { RegisterUserDto } from './dto/register-user.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -53,25 +51,15 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
-    private readonly passwords: PasswordService,
-    private readonly magicLinks: MagicLinkService,
-    private readonly config: ConfigService<Config, true>,
+    private readonly registration: RegistrationService,
+    private readonly passwordSignIn: PasswordSignIn,
+    private readonly secondFactor: SecondFactorSignIn,
+    private readonly refreshes: RefreshService,
+    private readonly passwords: PasswordChange,
+    private readonly sessions: SessionService,
+    private readonly users: UsersService,
+    private readonly delivery: TokenDelivery,
   ) {}
-
-  /** In cookie mode the tokens leave as cookies and the body keeps only the rest. */
-  private deliver(result: LoginResponseDto, asCookies: boolean, reply: FastifyReply): LoginResponseDto {
-    const { accessToken, refreshToken, ...rest } = result;
-    if (!asCookies || !accessToken || !refreshToken) return result;
-    const refreshMaxAge = Math.floor(this.config.get('jwt.refreshTtlMs', { infer: true }) / 1000);
-    setAuthCookies(
-      reply,
-      { accessToken, refreshToken, expiresIn: result.expiresIn },
-      refreshMaxAge,
-      this.config.get('security', { infer: true }),
-    );
-    return rest;
-  }
 
   /** Creates an account. Every password-policy problem is reported in one 400. */
   @ApiOperation({ summary: 'Register an account' })
@@ -81,7 +69,7 @@ export class AuthController {
   @RateLimit('register')
   @Post('register')
   register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
-    return this.auth.register(dto);
+    return this.registration.register(dto);
   }
 
   /**
@@ -102,8 +90,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.login(dto.email, dto.password);
-    return this.deliver(result, wantsCookies(request), reply);
+    const result = await this.passwordSignIn.login(dto.email, dto.password);
+    return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 
   /**
@@ -123,50 +111,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.loginWithSecondFactor(dto.mfaToken, dto.code);
-    return this.deliver(result, wantsCookies(request), reply);
-  }
-
-  /**
-   * Mails a one-time sign-in link (valid MAGIC_LINK_TTL_MINUTES) when the email belongs to an account
-   * the `passwordless_auth` flag targets. Always 202 with the same body; 404 while the flag is off.
-   */
-  @ApiOperation({ summary: 'Ask for a passwordless sign-in link' })
-  @ApiAcceptedResponse({
-    description: 'If the account may use passwordless sign-in, a link is on its way',
-    type: AcceptedResponseDto,
-  })
-  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
-  @Public()
-  @RateLimit('magicLink')
-  @Post('magic-link')
-  @HttpCode(HttpStatus.ACCEPTED)
-  async requestMagicLink(@Body() dto: EmailDto): Promise<AcceptedResponseDto> {
-    await this.magicLinks.request(dto.email);
-    return { message: 'If this email address may sign in without a password, a sign-in link is on its way.' };
-  }
-
-  /**
-   * Signs in with the token from the link: answers like login (`mfa_required` with 2FA on, 423 when
-   * locked). The link works once; a used, replaced or expired link answers 410.
-   */
-  @ApiOperation({ summary: 'Sign in with a magic link' })
-  @ApiBadRequestResponse({ description: 'Unknown or malformed token' })
-  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
-  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
-  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
-  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
-  @Public()
-  @RateLimit('login')
-  @Post('magic-link/verify')
-  @HttpCode(HttpStatus.OK)
-  async verifyMagicLink(
-    @Body() dto: LinkTokenDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<LoginResponseDto> {
-    const result = await this.magicLinks.verify(dto.token);
-    return this.deliver(result, wantsCookies(request), reply);
+    const result = await this.secondFactor.login(dto.mfaToken, dto.code);
+    return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 
   /**
@@ -190,7 +136,7 @@ export class AuthController {
     const token = dto.refreshToken ?? request.cookies?.[REFRESH_COOKIE];
     if (!token) throw new UnauthorizedException('A refresh token is required');
     if (fromCookie && !csrfSatisfied(request)) throw new ForbiddenException('Missing or wrong X-CSRF-Token header');
-    return this.deliver(await this.auth.refresh(token), fromCookie, reply);
+    return this.delivery.deliver(await this.refreshes.refresh(token), fromCookie, reply);
   }
 
   /** Ends the current session; its refresh token stops working at once. */
@@ -201,8 +147,8 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@CurrentUser() user: AuthUser, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.auth.logout(user);
-    clearAuthCookies(reply, this.config.get('security', { infer: true }));
+    await this.sessions.revoke(user.sessionId, 'logout');
+    this.delivery.clear(reply);
   }
 
   /**
@@ -230,6 +176,6 @@ export class AuthController {
   @AllowScope('password_change', 'mfa_enrollment')
   @Get('me')
   me(@CurrentUser() user: AuthUser): Promise<MeResponseDto> {
-    return this.auth.me(user);
+    return this.users.me(user);
   }
 }

@@ -12,7 +12,6 @@ import { AdminBootstrap } from '../users/admin-bootstrap.service';
 import { UsersModule } from '../users/users.module';
 import { AccountLinksController } from './account-links.controller';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
 import { EmailVerificationService } from './email-verification.service';
 import { AuthorizationGuard } from './guards/authorization.guard';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
@@ -21,7 +20,17 @@ import { LinkTokens } from './link-tokens.service';
 import { MagicLinkService } from './magic-link.service';
 import { MfaManagementController } from './mfa-management.controller';
 import { OneTimeTokenRepository } from './one-time-token.repository';
-import { PasswordService } from './password.service';
+import { LoginMetrics } from './login-metrics';
+import { LoginTokens } from './login-tokens.service';
+import { MagicLinkSignIn } from './magic-link-sign-in.service';
+import { PasswordChange } from './password-change.service';
+import { PasswordReset } from './password-reset.service';
+import { PasswordSignIn } from './password-sign-in.service';
+import { RefreshService } from './refresh.service';
+import { RegistrationService } from './registration.service';
+import { SecondFactorSignIn } from './second-factor-sign-in.service';
+import { SignInService } from './sign-in.service';
+import { TokenDelivery } from './token-delivery';
 
 @Module({
   imports: [
@@ -38,11 +47,20 @@ import { PasswordService } from './password.service';
   ],
   controllers: [AuthController, AccountLinksController, MfaManagementController],
   providers: [
-    AuthService,
-    PasswordService,
+    RegistrationService,
+    LoginTokens,
+    LoginMetrics,
+    SignInService,
+    PasswordSignIn,
+    SecondFactorSignIn,
+    RefreshService,
+    TokenDelivery,
+    PasswordChange,
+    PasswordReset,
     OneTimeTokenRepository,
     LinkTokens,
     MagicLinkService,
+    MagicLinkSignIn,
     AdminBootstrap,
     EmailVerificationService,
     JwtStrategy,
@@ -50,6 +68,6 @@ import { PasswordService } from './password.service';
     AuthorizationGuard,
   ],
   // AppModule registers both guards as global guards.
-  exports: [JwtAuthGuard, AuthorizationGuard],
+  exports: [JwtAuthGuard, AuthorizationGuard, LinkTokens],
 })
 export class AuthModule {}

@@ -4,15 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { afterReply } from '../common/after-reply';
-import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { AccountMails } from '../mail/account-mails';
-import { LinkTokens } from './link-tokens.service';
+import { EMAIL_VERIFICATION_TTL_HOURS, LinkTokens } from './link-tokens.service';
 import { UserEntity } from '../users/user.entity';
-import { UserRepository } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
 
 /** Verification links live this long; a new one (resend) replaces the old. */
-export const EMAIL_VERIFICATION_TTL_HOURS = 48;
 
 /** EMAIL_VERIFICATION: off (no mails), optional (mailed, not enforced) or required (login waits for it). */
 @Injectable()
@@ -20,11 +18,10 @@ export class EmailVerificationService {
   private readonly logger = new Logger(EmailVerificationService.name);
 
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UsersService,
     private readonly linkTokens: LinkTokens,
     private readonly mails: AccountMails,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -36,19 +33,14 @@ export class EmailVerificationService {
   /** Issues a link inside the registration's transaction; answers the mail to send after commit. */
   async issueAtRegistration(user: UserEntity, manager: EntityManager): Promise<(() => void) | undefined> {
     if (this.mode === 'off') return undefined;
-    const token = await this.linkTokens.issue(
-      user.id,
-      'email_verify',
-      EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
-      manager,
-    );
+    const token = await this.linkTokens.issue(user.id, 'email_verify', manager);
     return () => this.mails.emailVerification(user.email, token, EMAIL_VERIFICATION_TTL_HOURS);
   }
 
   async verify(token: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const userId = await this.linkTokens.consume(token, 'email_verify', manager);
-      if (await this.users.markEmailVerified(userId, this.clock.now(), manager)) {
+      if (await this.users.markEmailVerified(userId, manager)) {
         await this.audit.record({ type: 'email.verified', userId }, manager);
       }
     });
@@ -75,12 +67,7 @@ export class EmailVerificationService {
       return;
     }
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.linkTokens.issue(
-        user.id,
-        'email_verify',
-        EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
-        manager,
-      );
+      const issued = await this.linkTokens.issue(user.id, 'email_verify', manager);
       await this.audit.record({ type: 'email.verification_sent', userId: user.id }, manager);
       return issued;
     });

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
+import { Config } from '../config/configuration';
 import { AuthError, AuthException } from './auth.exception';
 import { OneTimeTokenRepository, TokenPurpose, TokenRow } from './one-time-token.repository';
+
+/** How long an email-verification link works. */
+export const EMAIL_VERIFICATION_TTL_HOURS = 48;
 
 /** The shape of every link token: 32 random bytes, base64url. */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -14,16 +20,33 @@ export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class LinkTokens {
+  private readonly lifetimes: Record<TokenPurpose, number>;
+
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly clock: Clock,
-  ) {}
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: ConfigService<Config, true>,
+  ) {
+    const security = config.get('security', { infer: true });
+    this.lifetimes = {
+      magic_link: security.magicLinkTtlMinutes,
+      password_reset: security.passwordResetTtlMinutes,
+      email_verify: EMAIL_VERIFICATION_TTL_HOURS * 60,
+    };
+  }
+
+  /** MAGIC_LINK_TTL_MINUTES, PASSWORD_RESET_TTL_MINUTES, or EMAIL_VERIFICATION_TTL_HOURS in minutes. */
+  lifetimeMinutes(purpose: TokenPurpose): number {
+    return this.lifetimes[purpose];
+  }
 
   /** Issues a token and answers it: it exists in clear only in this return value (and the mail). */
-  async issue(userId: string, purpose: TokenPurpose, ttlMs: number, manager: EntityManager): Promise<string> {
+  async issue(userId: string, purpose: TokenPurpose, manager: EntityManager): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
-    await this.tokens.issue(userId, purpose, LinkTokens.hash(token), now, new Date(now.getTime() + ttlMs), manager);
+    const expiresAt = new Date(now.getTime() + this.lifetimes[purpose] * 60_000);
+    await this.tokens.issue(userId, purpose, LinkTokens.hash(token), now, expiresAt, manager);
     return token;
   }
 
@@ -42,9 +65,14 @@ export class LinkTokens {
    * The user of a token that is usable now, with the same 400 and 410 as `consume`, leaving it unused:
    * for the checks that may refuse the action before the transaction that uses it up.
    */
-  async userOf(token: string, purpose: TokenPurpose, manager: EntityManager): Promise<string> {
-    return LinkTokens.usable(await this.tokens.findCurrent(purpose, LinkTokens.hash(token), manager), this.clock.now())
-      .userId;
+  async userOf(token: string, purpose: TokenPurpose): Promise<string> {
+    const row = await this.tokens.findCurrent(purpose, LinkTokens.hash(token), this.dataSource.manager);
+    return LinkTokens.usable(row, this.clock.now()).userId;
+  }
+
+  /** Deletes every token of a deleted account. */
+  forgetUser(userId: string, manager: EntityManager): Promise<void> {
+    return this.tokens.deleteAllForUser(userId, manager);
   }
 
   private static usable(row: TokenRow | null, now: Date): TokenRow {

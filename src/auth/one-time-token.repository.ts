@@ -66,4 +66,8 @@ export class OneTimeTokenRepository {
     );
     return rows.length === 1;
   }
+
+  async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM one_time_tokens WHERE user_id = $1`, [userId]);
+  }
 }

@@ -7,7 +7,8 @@ import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { AccountLockout } from './account-lockout.service';
 import { AuthError, AuthException } from '../auth/auth.exception';
-import { FailureOutcome, UserRepository } from '../users/user.repository';
+import { FailureOutcome } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
 import { LOCKOUT_ERRORS, LockoutError, LockoutException } from './lockout.exception';
 
 const MAX_FAILED_LOGIN_ATTEMPTS = 3;
@@ -28,7 +29,7 @@ function setUp() {
           : { lockedUntil: null, lockedNow: false },
       );
     }),
-  } as unknown as jest.Mocked<UserRepository>;
+  } as unknown as jest.Mocked<UsersService>;
   const config = {
     get: jest.fn(() => ({
       maxFailedLoginAttempts: MAX_FAILED_LOGIN_ATTEMPTS,

@@ -8,7 +8,7 @@ import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics, FailedAttemptKind } from '../metrics/auth-metrics';
 import { DomainException } from '../common/filters/domain.exception';
 import { UserEntity } from '../users/user.entity';
-import { UserRepository } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
 import { LockoutError, LockoutException } from './lockout.exception';
 
 export interface Failure {
@@ -28,7 +28,7 @@ export interface Failure {
 @Injectable()
 export class AccountLockout {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UsersService,
     private readonly config: ConfigService<Config, true>,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,

@@ -4,11 +4,11 @@ import { SessionError, SessionException } from '../session/session.exception';
 import { AccountLockout } from './account-lockout.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { ProofService } from './proof.service';
-import { UserRepository } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
 
 describe('ProofService', () => {
   it('answers a caller whose account was deleted after the guard as an ended session, checking nothing', async () => {
-    const users = { findActiveById: jest.fn().mockResolvedValue(null) } as unknown as jest.Mocked<UserRepository>;
+    const users = { findActiveById: jest.fn().mockResolvedValue(null) } as unknown as jest.Mocked<UsersService>;
     const hasher = { verify: jest.fn() } as unknown as jest.Mocked<PasswordHasher>;
     const mfa = { consumeSecondFactor: jest.fn() } as unknown as jest.Mocked<MfaService>;
     const lockout = { assertNotLocked: jest.fn(), fail: jest.fn() } as unknown as jest.Mocked<AccountLockout>;

@@ -6,7 +6,7 @@ import { sessionEnded } from '../session/session-ended';
 import { AccountLockout } from './account-lockout.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { UserEntity } from '../users/user.entity';
-import { UserRepository } from '../users/user.repository';
+import { UsersService } from '../users/users.service';
 import { LockoutError, LockoutException } from './lockout.exception';
 
 /** The actions that need proof at the time (DESIGN section 3), as the audit trail names them. */
@@ -44,7 +44,7 @@ export interface GivenProof {
 @Injectable()
 export class ProofService {
   constructor(
-    private readonly users: UserRepository,
+    private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly mfa: MfaService,
     private readonly lockout: AccountLockout,

@@ -20,20 +20,15 @@ export class MfaChallengeRepository {
   }
 
   /**
-   * Closes the challenge and records the successful login on the account, in one statement of the
-   * session's transaction; false, having changed nothing, when another request closed it first (it
-   * waits on the row lock, then finds the challenge used).
+   * Closes the challenge in the session's transaction; false, having changed nothing, when another
+   * request closed it first (it waits on the row lock, then finds the challenge used) or it expired.
    */
-  async closeRecordingLogin(id: string, userId: string, now: Date, manager: EntityManager): Promise<boolean> {
+  async close(id: string, userId: string, now: Date, manager: EntityManager): Promise<boolean> {
     const rows = await preparedQuery(
       manager,
       'mfa-challenge-close',
-      `WITH closed AS (
-         UPDATE mfa_challenges SET used_at = $3
-          WHERE id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3
-          RETURNING user_id)
-       UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $3
-        WHERE id = (SELECT user_id FROM closed)
+      `UPDATE mfa_challenges SET used_at = $3
+        WHERE id = $1 AND user_id = $2 AND used_at IS NULL AND expires_at > $3
         RETURNING id`,
       [id, userId, now],
     );

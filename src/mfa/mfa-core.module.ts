@@ -2,21 +2,27 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AuditModule } from '../audit/audit.module';
 import { Config } from '../config/configuration';
+import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
+import { UsersModule } from '../users/users.module';
 import { MailModule } from '../mail/mail.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { SessionCoreModule } from '../session/session-core.module';
+import { MfaEnrollmentPolicy } from './enrollment-policy';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
+import { TotpSetup } from './totp-setup.service';
 
 /** The 2FA service without its routes: what other modules (and the CLI) call. */
 @Module({
-  imports: [SessionCoreModule, AuditModule, MailModule, MetricsCoreModule],
+  imports: [SessionCoreModule, UsersModule, FeatureFlagModule, AuditModule, MailModule, MetricsCoreModule],
   providers: [
     MfaService,
     MfaRepository,
+    TotpSetup,
     MfaChallengeRepository,
+    MfaEnrollmentPolicy,
     {
       provide: SecretCipher,
       inject: [ConfigService],
@@ -26,6 +32,6 @@ import { SecretCipher } from './secret-cipher';
       },
     },
   ],
-  exports: [MfaService, MfaChallengeRepository],
+  exports: [MfaService, TotpSetup, MfaChallengeRepository, MfaEnrollmentPolicy],
 })
 export class MfaCoreModule {}

@@ -16,12 +16,16 @@ import { MfaSetupResponseDto } from './dto/mfa-setup-response.dto';
 import { MfaStatusResponseDto } from './dto/mfa-status-response.dto';
 import { VerifyTotpDto } from './dto/verify-totp.dto';
 import { MfaService } from './mfa.service';
+import { TotpSetup } from './totp-setup.service';
 
 @ApiTags('2fa')
 @Authenticated()
 @Controller('2fa')
 export class MfaController {
-  constructor(private readonly mfa: MfaService) {}
+  constructor(
+    private readonly mfa: MfaService,
+    private readonly setupService: TotpSetup,
+  ) {}
 
   /**
    * Starts enrollment: a new TOTP secret, pending until verified (a new setup replaces it). Needs a
@@ -36,7 +40,7 @@ export class MfaController {
   @Post('setup')
   @HttpCode(HttpStatus.OK)
   setup(@CurrentUser() user: AuthUser): Promise<MfaSetupResponseDto> {
-    return this.mfa.setup(user);
+    return this.setupService.setup(user);
   }
 
   /** Confirms enrollment with a current code; returns the ten backup codes, shown this once. */
@@ -60,7 +64,7 @@ export class MfaController {
   @Post('skip')
   @HttpCode(HttpStatus.NO_CONTENT)
   async skip(@CurrentUser() user: AuthUser): Promise<void> {
-    await this.mfa.skip(user);
+    await this.setupService.skip(user);
   }
 
   /** Whether two-factor authentication is on, since when, and how many backup codes are left. */

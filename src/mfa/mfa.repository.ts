@@ -1,60 +1,52 @@
+import { sessionEnded } from '../session/session-ended';
 import { affectedRows } from '../database/affected-rows';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { MfaState, UserMfaColumns } from '../users/user-mfa-columns.service';
 
-/** The MFA columns of a user (DESIGN §5 keeps them on `users`; only this module reads or writes them). */
-export interface MfaState {
-  email: string;
-  passwordHash: string;
-  enabled: boolean;
-  enabledAt: Date | null;
-  secretEncrypted: string | null;
-  pendingSecretEncrypted: string | null;
-}
-
+/** Backup codes and pending 2FA sign-ins, and the 2FA state of the user row through `UserMfaColumns`. */
 @Injectable()
 export class MfaRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly columns: UserMfaColumns,
+  ) {}
+
+  findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
+    return this.columns.findState(userId, manager);
+  }
+
+  setPendingSecret(userId: string, encrypted: string, manager: EntityManager): Promise<boolean> {
+    return this.columns.setPendingSecret(userId, encrypted, manager);
+  }
+
+  /** Records the step as used; false when it (or a later one) was used already: a replay. */
+  claimTotpStep(userId: string, step: number, manager?: EntityManager): Promise<boolean> {
+    return this.columns.claimTotpStep(userId, step, manager);
+  }
+
+  countEnabledUsers(): Promise<number> {
+    return this.columns.countEnabledUsers();
+  }
+
+  findSecretsNotUnderKey(keyId: string, limit: number): ReturnType<UserMfaColumns['findSecretsNotUnderKey']> {
+    return this.columns.findSecretsNotUnderKey(keyId, limit);
+  }
+
+  replaceSecrets(...args: Parameters<UserMfaColumns['replaceSecrets']>): Promise<boolean> {
+    return this.columns.replaceSecrets(...args);
+  }
 
   private q(manager?: EntityManager): EntityManager {
     return manager ?? this.dataSource.manager;
   }
 
-  async findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
-    const [row] = await this.q(manager).query<
-      {
-        email: string;
-        password_hash: string;
-        mfa_enabled: boolean;
-        mfa_enabled_at: Date | null;
-        mfa_secret_encrypted: string | null;
-        mfa_pending_secret_encrypted: string | null;
-      }[]
-    >(
-      `SELECT email, password_hash, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
-         FROM users WHERE id = $1 AND deleted_at IS NULL`,
-      [userId],
-    );
-    return row
-      ? {
-          email: row.email,
-          passwordHash: row.password_hash,
-          enabled: row.mfa_enabled,
-          enabledAt: row.mfa_enabled_at,
-          secretEncrypted: row.mfa_secret_encrypted,
-          pendingSecretEncrypted: row.mfa_pending_secret_encrypted,
-        }
-      : null;
-  }
-
-  /** Replaces any earlier pending secret; false when 2FA is already on. */
-  async setPendingSecret(userId: string, encrypted: string, manager: EntityManager): Promise<boolean> {
-    const result: unknown = await manager.query(
-      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false`,
-      [userId, encrypted],
-    );
-    return affectedRows(result) > 0;
+  /** The account's 2FA state; 401 (the session's account is gone) when there is none. */
+  async requireState(userId: string): Promise<MfaState> {
+    const state = await this.findState(userId);
+    if (!state) throw sessionEnded();
+    return state;
   }
 
   /**
@@ -70,13 +62,7 @@ export class MfaRepository {
     codeHashes: string[],
     manager: EntityManager,
   ): Promise<boolean> {
-    const result: unknown = await manager.query(
-      `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
-              mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
-        WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
-      [userId, pendingEncrypted, now, step],
-    );
-    if (affectedRows(result) === 0) return false;
+    if (!(await this.columns.enable(userId, pendingEncrypted, step, now, manager))) return false;
     await this.insertBackupCodes(manager, userId, codeHashes, now);
     return true;
   }
@@ -92,16 +78,6 @@ export class MfaRepository {
     }
   }
 
-  /** Records the step as used; false when it (or a later one) was used already: a replay. */
-  async claimTotpStep(userId: string, step: number, manager?: EntityManager): Promise<boolean> {
-    const result: unknown = await this.q(manager).query(
-      `UPDATE users SET mfa_last_used_step = $2
-        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)`,
-      [userId, step],
-    );
-    return affectedRows(result) > 0;
-  }
-
   /** Marks an unused backup code used; false when there is none with this hash. One winner under races. */
   async claimBackupCode(userId: string, codeHash: string, now: Date, manager?: EntityManager): Promise<boolean> {
     const result: unknown = await this.q(manager).query(
@@ -113,13 +89,9 @@ export class MfaRepository {
 
   /** Turns 2FA off: secrets, the replay marker and every backup code go. False when it was off already. */
   async disable(userId: string, manager: EntityManager): Promise<boolean> {
-    const result: unknown = await manager.query(
-      `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
-              mfa_enabled_at = NULL, mfa_last_used_step = NULL WHERE id = $1 AND mfa_enabled`,
-      [userId],
-    );
+    const wasOn = await this.columns.disable(userId, manager);
     await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
-    return affectedRows(result) > 0;
+    return wasOn;
   }
 
   /**
@@ -140,47 +112,16 @@ export class MfaRepository {
     return count;
   }
 
-  async countEnabledUsers(): Promise<number> {
-    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
-      `SELECT count(*)::int AS count FROM users WHERE mfa_enabled AND deleted_at IS NULL`,
-    );
-    return count;
-  }
-
-  /** A batch of users whose TOTP secrets are not (all) written under `keyId`. */
-  findSecretsNotUnderKey(
-    keyId: string,
-    limit: number,
-  ): Promise<{ id: string; secret: string | null; pending: string | null }[]> {
-    return this.dataSource.query(
-      `SELECT id, mfa_secret_encrypted AS secret, mfa_pending_secret_encrypted AS pending FROM users
-        WHERE (mfa_secret_encrypted IS NOT NULL AND split_part(mfa_secret_encrypted, ':', 2) <> $1)
-           OR (mfa_pending_secret_encrypted IS NOT NULL AND split_part(mfa_pending_secret_encrypted, ':', 2) <> $1)
-        ORDER BY id LIMIT $2`,
-      [keyId, limit],
-    );
-  }
-
-  /** Writes re-encrypted secrets, unless they changed meanwhile (then the next pass picks them up). */
-  async replaceSecrets(
-    userId: string,
-    before: { secret: string | null; pending: string | null },
-    after: { secret: string | null; pending: string | null },
-  ): Promise<boolean> {
-    const result: unknown = await this.dataSource.query(
-      `UPDATE users SET mfa_secret_encrypted = $4, mfa_pending_secret_encrypted = $5
-        WHERE id = $1 AND mfa_secret_encrypted IS NOT DISTINCT FROM $2
-          AND mfa_pending_secret_encrypted IS NOT DISTINCT FROM $3`,
-      [userId, before.secret, before.pending, after.secret, after.pending],
-    );
-    return affectedRows(result) > 0;
-  }
-
   async countUnusedBackupCodes(userId: string, manager?: EntityManager): Promise<number> {
     const [{ count }] = await this.q(manager).query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NULL`,
       [userId],
     );
     return count;
+  }
+
+  async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
+    await manager.query(`DELETE FROM mfa_challenges WHERE user_id = $1`, [userId]);
   }
 }

@@ -1,23 +1,19 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { toDataURL } from 'qrcode';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
-import { Config } from '../config/configuration';
 import { AuditService } from '../audit/audit.service';
 import { SecurityNotifications } from '../mail/security-notifications';
 import { AuthMetrics } from '../metrics/auth-metrics';
-import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
 import { BackupCodes } from './backup-codes';
 import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
-import { MfaSetupResponseDto } from './dto/mfa-setup-response.dto';
 import { MfaStatusResponseDto } from './dto/mfa-status-response.dto';
 import { MfaError, MfaException } from './mfa.exception';
-import { MfaRepository, MfaState } from './mfa.repository';
+import { MfaRepository } from './mfa.repository';
 import { SecretCipher } from './secret-cipher';
+import { requireRecentSignIn } from './recent-sign-in';
 import { Totp } from './totp';
 
 /** The `amr` value a second factor adds to the session. */
@@ -32,9 +28,6 @@ export interface SecondFactorCheck {
   ok: boolean;
 }
 
-/** Setting up 2FA needs a sign-in this recent: a stolen, long-lived session can't bind its own authenticator. */
-export const RECENT_SIGN_IN_MS = 10 * 60_000;
-
 export const MAX_REASON_LENGTH = 500;
 
 @Injectable()
@@ -47,7 +40,6 @@ export class MfaService implements OnModuleInit {
     private readonly metrics: AuthMetrics,
     private readonly notifications: SecurityNotifications,
     private readonly clock: Clock,
-    private readonly config: ConfigService<Config, true>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -63,24 +55,9 @@ export class MfaService implements OnModuleInit {
     return this.mfa.countBackupCodesUsedSince(since);
   }
 
-  async setup(user: AuthUser): Promise<MfaSetupResponseDto> {
-    await this.requireRecentSignIn(user);
-    const state = await this.stateOf(user.userId);
-    if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
-    const secret = Totp.generateSecret();
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret), manager))) {
-        throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
-      }
-      await this.audit.record({ type: 'mfa.setup_started', userId: user.userId }, manager);
-    });
-    const otpauthUrl = Totp.otpauthUrl(secret, this.config.get('mfa.issuer', { infer: true }), state.email);
-    return { secret, otpauthUrl, qrCodeDataUrl: await toDataURL(otpauthUrl, { errorCorrectionLevel: 'M' }) };
-  }
-
   async verify(user: AuthUser, code: string): Promise<MfaEnabledResponseDto> {
-    await this.requireRecentSignIn(user);
-    const state = await this.stateOf(user.userId);
+    await requireRecentSignIn(this.sessions, this.clock, user);
+    const state = await this.mfa.requireState(user.userId);
     if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
     if (!state.pendingSecretEncrypted) {
       throw new MfaException(MfaError.NotPending, 'Start with POST /2fa/setup');
@@ -161,7 +138,7 @@ export class MfaService implements OnModuleInit {
    * a current code or backup code): `ProofService` checks it, beside the failure counter it counts on.
    */
   async disable(user: AuthUser): Promise<void> {
-    const state = await this.stateOf(user.userId);
+    const state = await this.mfa.requireState(user.userId);
     await this.turnOff(user.userId, { by: 'user', actorId: user.userId, keepSessionId: user.sessionId });
     this.notifications.mfaDisabled(state.email, false);
   }
@@ -187,7 +164,7 @@ export class MfaService implements OnModuleInit {
    * TOTP code), which `ProofService` checks.
    */
   async regenerateBackupCodes(user: AuthUser): Promise<string[]> {
-    const state = await this.stateOf(user.userId);
+    const state = await this.mfa.requireState(user.userId);
     if (!state.enabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
     const backupCodes = BackupCodes.generate();
     const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
@@ -197,17 +174,6 @@ export class MfaService implements OnModuleInit {
     });
     this.notifications.backupCodesRegenerated(state.email);
     return backupCodes;
-  }
-
-  /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`; 409 once 2FA is on. */
-  async skip(user: AuthUser): Promise<void> {
-    if ((await this.stateOf(user.userId)).enabled) {
-      throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
-    }
-    if (this.config.get('mfa.enrollment', { infer: true }) === 'required' || user.scope === 'mfa_enrollment') {
-      throw new MfaException(MfaError.EnrollmentRequired, 'Two-factor authentication is required for this account');
-    }
-    await this.audit.record({ type: 'mfa.enrollment_skipped', userId: user.userId });
   }
 
   /**
@@ -240,8 +206,13 @@ export class MfaService implements OnModuleInit {
     }
   }
 
+  /** Deletes the backup codes and pending sign-ins of a deleted account (its TOTP secret goes with its row). */
+  forgetUser(userId: string, manager: EntityManager): Promise<void> {
+    return this.mfa.deleteAllForUser(userId, manager);
+  }
+
   async status(user: AuthUser): Promise<MfaStatusResponseDto> {
-    const state = await this.stateOf(user.userId);
+    const state = await this.mfa.requireState(user.userId);
     return {
       enabled: state.enabled,
       enabledAt: state.enabledAt,
@@ -272,21 +243,5 @@ export class MfaService implements OnModuleInit {
         manager,
       );
     });
-  }
-
-  private async stateOf(userId: string): Promise<MfaState> {
-    const state = await this.mfa.findState(userId);
-    if (!state) throw sessionEnded();
-    return state;
-  }
-
-  private async requireRecentSignIn(user: AuthUser): Promise<void> {
-    const signedInAt = await this.sessions.signedInAt(user.sessionId);
-    if (this.clock.now().getTime() - signedInAt.getTime() > RECENT_SIGN_IN_MS) {
-      throw new MfaException(
-        MfaError.ReauthenticationRequired,
-        'Sign in again: setting up two-factor authentication needs a sign-in from the last 10 minutes',
-      );
-    }
   }
 }

@@ -26,4 +26,9 @@ export class PasswordHistoryRepository {
       [userId, keep],
     );
   }
+
+  /** Forgets every earlier hash of a deleted account. */
+  async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM password_history WHERE user_id = $1`, [userId]);
+  }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PasswordExpiry } from './password-expiry';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordHistoryRepository } from './password-history.repository';
 import { PasswordPolicy } from './password-policy.service';
@@ -8,7 +9,7 @@ import { PasswordPolicy } from './password-policy.service';
  * and the history of earlier hashes. No account state: that is the Users module's.
  */
 @Module({
-  providers: [PasswordHasher, PasswordPolicy, PasswordHistoryRepository],
-  exports: [PasswordHasher, PasswordPolicy, PasswordHistoryRepository],
+  providers: [PasswordHasher, PasswordPolicy, PasswordExpiry, PasswordHistoryRepository],
+  exports: [PasswordHasher, PasswordPolicy, PasswordExpiry, PasswordHistoryRepository],
 })
 export class PasswordsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { SigningKeys } from './signing-keys';
@@ -20,15 +20,13 @@ export const MFA_TOKEN_TTL_SECONDS = 300;
 /**
  * Access tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY) verified with the algorithm pinned (no `alg: none`,
  * no key confusion), `iss`/`aud` checked and every other claim held to its exact shape (`token-claims.ts`),
- * against the injected clock. Refresh tokens are opaque 256-bit values stored only as SHA-256 hashes.
+ * against the injected clock. Refresh tokens are the session's (`RefreshTokens`).
  */
 @Injectable()
 export class TokenService {
   private readonly issuer: string;
   private readonly audience: string;
   readonly accessTtlSeconds: number;
-  readonly refreshTtlMs: number;
-  private readonly successorKey: Buffer;
 
   constructor(
     private readonly jwt: JwtService,
@@ -40,8 +38,6 @@ export class TokenService {
     this.issuer = settings.issuer;
     this.audience = settings.audience;
     this.accessTtlSeconds = Math.floor(settings.accessTtlMs / 1000);
-    this.refreshTtlMs = settings.refreshTtlMs;
-    this.successorKey = createHmac('sha256', settings.secret).update('refresh-token-successor').digest();
   }
 
   signAccess(subject: AccessSubject): string {
@@ -114,21 +110,5 @@ export class TokenService {
 
   private nowSeconds(): number {
     return Math.floor(this.clock.now().getTime() / 1000);
-  }
-
-  newRefreshToken(): string {
-    return randomBytes(32).toString('base64url');
-  }
-
-  /**
-   * The token that replaces `token` on rotation. Derived (HMAC under a server key) rather than random, so
-   * a benign retry inside the grace window gets the very same successor without it being stored in clear.
-   */
-  successorOf(token: string): string {
-    return createHmac('sha256', this.successorKey).update(token).digest('base64url');
-  }
-
-  hashRefreshToken(token: string): string {
-    return createHash('sha256').update(token).digest('hex');
   }
 }

@@ -10,6 +10,7 @@ import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordPolicy } from '../passwords/password-policy.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
+import { UsersService } from './users.service';
 import { UserError, UserException } from './user.exception';
 
 /** Who does an admin action: an admin's user id, or `cli` for the operator CLI. */
@@ -20,6 +21,7 @@ export type Actor = string;
 export class UserAdminService {
   constructor(
     private readonly users: UserRepository,
+    private readonly accounts: UsersService,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
@@ -111,23 +113,16 @@ export class UserAdminService {
     this.policy.assert(password, email);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(password);
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const admin = await this.users.createUser(
-          { email, displayName: null, passwordHash, createdAt: now, passwordChangedAt: now },
-          manager,
-          ['user', 'admin'],
-        );
-        await this.users.markEmailVerified(admin.id, now, manager);
-        await this.audit.record({ type: 'admin.created', userId: admin.id, actorId: actor }, manager);
-        return admin;
-      });
-    } catch (error) {
-      if (UserRepository.isEmailTaken(error)) {
-        throw new UserException(UserError.EmailTaken, 'An account with this email already exists');
-      }
-      throw error;
-    }
+    return this.dataSource.transaction(async (manager) => {
+      const admin = await this.accounts.create(
+        { email, displayName: null, passwordHash, createdAt: now, passwordChangedAt: now },
+        manager,
+        ['user', 'admin'],
+      );
+      await this.accounts.markEmailVerified(admin.id, manager);
+      await this.audit.record({ type: 'admin.created', userId: admin.id, actorId: actor }, manager);
+      return admin;
+    });
   }
 
   hasAdmin(): Promise<boolean> {
@@ -146,11 +141,7 @@ export class UserAdminService {
 
   private summary(user: UserEntity): AdminUserSummaryDto {
     return {
-      id: user.id,
-      email: user.email,
-      displayName: user.displayName,
-      roles: user.roles,
-      emailVerified: user.emailVerifiedAt !== null,
+      ...this.accounts.describe(user),
       mfaEnabled: user.mfaEnabled,
       locked: this.isLocked(user),
       createdAt: user.createdAt,

@@ -168,8 +168,7 @@ export class UserRepository {
 
   /**
    * Erases a deleted account's personal data: email and name replaced (the email's skeleton cleared, so
-   * look-alikes of it are free again), the password made unusable, 2FA and roles removed, and its codes,
-   * tokens and history deleted. The row stays (deleted_at set) so the audit trail's user id still
+   * look-alikes of it are free again), the password made unusable, 2FA and roles removed. The row stays (deleted_at set) so the audit trail's user id still
    * resolves to "a deleted account" and nothing else.
    */
   async scrub(userId: string, now: Date, manager: EntityManager): Promise<void> {
@@ -183,9 +182,6 @@ export class UserRepository {
         WHERE id = $1`,
       [userId, now],
     );
-    for (const table of ['mfa_backup_codes', 'mfa_challenges', 'one_time_tokens', 'password_history']) {
-      await manager.query(`DELETE FROM ${table} WHERE user_id = $1`, [userId]);
-    }
   }
 
   async clearFailures(userId: string, manager: EntityManager): Promise<void> {

@@ -3,9 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCoreModule } from '../session/session-core.module';
+import { PasswordReplacement } from './password-replacement.service';
+import { UserMfaColumns } from './user-mfa-columns.service';
 import { UserAdminService } from './user-admin.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
+import { UsersService } from './users.service';
 
 /**
  * Accounts: the user table and support work on accounts (admin API and CLI). No routes and no admin
@@ -13,7 +16,7 @@ import { UserRepository } from './user.repository';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity]), SessionCoreModule, AuditModule, PasswordsModule],
-  providers: [UserRepository, UserAdminService],
-  exports: [UserRepository, UserAdminService],
+  providers: [UserRepository, UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
+  exports: [UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
 })
 export class UsersModule {}

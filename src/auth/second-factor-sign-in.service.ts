@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { AccountLockout } from '../lockout/account-lockout.service';
+import { MfaService } from '../mfa/mfa.service';
+import { TokenService } from '../tokens/token.service';
+import { UsersService } from '../users/users.service';
+import { AuthError, AuthException } from './auth.exception';
+import { LoginResponseDto } from './dto/login-response.dto';
+import { LoginMetrics } from './login-metrics';
+import { SignInService } from './sign-in.service';
+
+/**
+ * `POST /auth/login/2fa`: a TOTP code or a backup code against the MFA token's pending login. Wrong
+ * codes count on the account's failure counter; the token works for one success only.
+ */
+@Injectable()
+export class SecondFactorSignIn {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly users: UsersService,
+    private readonly lockout: AccountLockout,
+    private readonly mfa: MfaService,
+    private readonly signIn: SignInService,
+    private readonly metrics: LoginMetrics,
+    private readonly clock: Clock,
+  ) {}
+
+  login(mfaToken: string, code: string): Promise<LoginResponseDto> {
+    return this.metrics.count(this.check(mfaToken, code));
+  }
+
+  private async check(mfaToken: string, code: string): Promise<LoginResponseDto> {
+    const claims = await this.tokens.verifyMfa(mfaToken);
+    const now = this.clock.now();
+    const user = claims && (await this.users.findActiveWithOpenChallenge(claims.sub, claims.jti, now));
+    if (!claims || !user) {
+      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
+    }
+    await this.lockout.assertNotLocked(user, now);
+    const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
+    if (!factor.ok) {
+      return this.lockout.fail(user, now, {
+        error: new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
+        reason: 'wrong_second_factor',
+        kind: factor.method === 'otp' ? 'totp' : 'backup_code',
+      });
+    }
+    return this.signIn.complete(user, [claims.firstFactor, factor.method], { challengeId: claims.jti });
+  }
+}

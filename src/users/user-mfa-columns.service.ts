@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { affectedRows } from '../database/affected-rows';
+
+/** The 2FA columns of a user row (DESIGN section 5 keeps them on `users`), as the Mfa module reads them. */
+export interface MfaState {
+  email: string;
+  passwordHash: string;
+  enabled: boolean;
+  enabledAt: Date | null;
+  secretEncrypted: string | null;
+  pendingSecretEncrypted: string | null;
+}
+
+/**
+ * The `mfa_*` columns of the user row. The Users module owns the table, so the statements live here;
+ * what they mean (TOTP, replay, key rotation) is the Mfa module's, its only caller.
+ */
+@Injectable()
+export class UserMfaColumns {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private q(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  async findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
+    const [row] = await this.q(manager).query<
+      {
+        email: string;
+        password_hash: string;
+        mfa_enabled: boolean;
+        mfa_enabled_at: Date | null;
+        mfa_secret_encrypted: string | null;
+        mfa_pending_secret_encrypted: string | null;
+      }[]
+    >(
+      `SELECT email, password_hash, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
+         FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [userId],
+    );
+    return row
+      ? {
+          email: row.email,
+          passwordHash: row.password_hash,
+          enabled: row.mfa_enabled,
+          enabledAt: row.mfa_enabled_at,
+          secretEncrypted: row.mfa_secret_encrypted,
+          pendingSecretEncrypted: row.mfa_pending_secret_encrypted,
+        }
+      : null;
+  }
+
+  /** Replaces any earlier pending secret; false when 2FA is already on. */
+  async setPendingSecret(userId: string, encrypted: string, manager: EntityManager): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false`,
+      [userId, encrypted],
+    );
+    return affectedRows(result) > 0;
+  }
+
+  /** Records the step as used; false when it (or a later one) was used already: a replay. */
+  async claimTotpStep(userId: string, step: number, manager?: EntityManager): Promise<boolean> {
+    const result: unknown = await this.q(manager).query(
+      `UPDATE users SET mfa_last_used_step = $2
+        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)`,
+      [userId, step],
+    );
+    return affectedRows(result) > 0;
+  }
+
+  async countEnabledUsers(): Promise<number> {
+    const [{ count }] = await this.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM users WHERE mfa_enabled AND deleted_at IS NULL`,
+    );
+    return count;
+  }
+
+  /** A batch of users whose TOTP secrets are not (all) written under `keyId`. */
+  findSecretsNotUnderKey(
+    keyId: string,
+    limit: number,
+  ): Promise<{ id: string; secret: string | null; pending: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT id, mfa_secret_encrypted AS secret, mfa_pending_secret_encrypted AS pending FROM users
+        WHERE (mfa_secret_encrypted IS NOT NULL AND split_part(mfa_secret_encrypted, ':', 2) <> $1)
+           OR (mfa_pending_secret_encrypted IS NOT NULL AND split_part(mfa_pending_secret_encrypted, ':', 2) <> $1)
+        ORDER BY id LIMIT $2`,
+      [keyId, limit],
+    );
+  }
+
+  /** Writes re-encrypted secrets, unless they changed meanwhile (then the next pass picks them up). */
+  async replaceSecrets(
+    userId: string,
+    before: { secret: string | null; pending: string | null },
+    after: { secret: string | null; pending: string | null },
+  ): Promise<boolean> {
+    const result: unknown = await this.dataSource.query(
+      `UPDATE users SET mfa_secret_encrypted = $4, mfa_pending_secret_encrypted = $5
+        WHERE id = $1 AND mfa_secret_encrypted IS NOT DISTINCT FROM $2
+          AND mfa_pending_secret_encrypted IS NOT DISTINCT FROM $3`,
+      [userId, before.secret, before.pending, after.secret, after.pending],
+    );
+    return affectedRows(result) > 0;
+  }
+
+  /**
+   * Turns 2FA on with the pending secret that was verified and records the verified step as used (so the
+   * enabling code can't sign anyone in). False when the pending secret changed meanwhile or 2FA is on.
+   */
+  async enable(
+    userId: string,
+    pendingEncrypted: string,
+    step: number,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
+              mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
+        WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
+      [userId, pendingEncrypted, now, step],
+    );
+    return affectedRows(result) > 0;
+  }
+
+  /** Turns 2FA off: the secrets and the replay marker go. False when it was off already. */
+  async disable(userId: string, manager: EntityManager): Promise<boolean> {
+    const result: unknown = await manager.query(
+      `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,
+              mfa_enabled_at = NULL, mfa_last_used_step = NULL WHERE id = $1 AND mfa_enabled`,
+      [userId],
+    );
+    return affectedRows(result) > 0;
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { AuthUser, Role } from '../common/auth/auth-user';
+import { Clock } from '../common/clock/clock';
+import { PasswordExpiry } from '../passwords/password-expiry';
+import { sessionEnded } from '../session/session-ended';
+import { MeResponseDto } from './dto/me-response.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { UserError, UserException } from './user.exception';
+import { UserEntity } from './user.entity';
+import { FailureOutcome, UserRepository } from './user.repository';
+
+export type NewUser = Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>;
+
+/**
+ * The users table for every other module: the only way they read or change an account's row. What
+ * each change means (a lockout, a verified email, a replaced password) is decided by the caller.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly expiry: PasswordExpiry,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Inserts the account; 409 `email_taken` when the email (case-insensitively) or a look-alike of it
+   * (same confusable skeleton) is taken: the unique indexes decide, so of two racing look-alikes one wins.
+   */
+  async create(user: NewUser, manager: EntityManager, roles: Role[] = ['user']): Promise<UserEntity> {
+    try {
+      return await this.users.createUser(user, manager, roles);
+    } catch (error) {
+      if (UserRepository.isEmailTaken(error)) {
+        throw new UserException(UserError.EmailTaken, 'An account with this email already exists');
+      }
+      throw error;
+    }
+  }
+
+  findActiveByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findActiveByEmail(email);
+  }
+
+  findActiveById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.users.findActiveById(id, manager);
+  }
+
+  /** The account behind a pending 2FA login, only while its challenge is open. */
+  findActiveWithOpenChallenge(id: string, challengeId: string, now: Date): Promise<UserEntity | null> {
+    return this.users.findActiveWithOpenChallenge(id, challengeId, now);
+  }
+
+  recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<void> {
+    return this.users.recordSuccessfulLogin(userId, now, manager);
+  }
+
+  /** Counts a failed attempt under the row lock; the attempt reaching `maxAttempts` locks the account. */
+  recordFailedAttempt(
+    userId: string,
+    now: Date,
+    maxAttempts: number,
+    lockMs: number,
+    manager: EntityManager,
+  ): Promise<FailureOutcome> {
+    return this.users.recordFailedAttempt(userId, now, maxAttempts, lockMs, manager);
+  }
+
+  clearFailures(userId: string, manager: EntityManager): Promise<void> {
+    return this.users.clearFailures(userId, manager);
+  }
+
+  /** Records that the owner proved control of the address (a link reached them); false when already verified. */
+  markEmailVerified(userId: string, manager: EntityManager): Promise<boolean> {
+    return this.users.markEmailVerified(userId, this.clock.now(), manager);
+  }
+
+  replacePassword(userId: string, passwordHash: string, now: Date, manager: EntityManager): Promise<void> {
+    return this.users.replacePassword(userId, passwordHash, now, manager);
+  }
+
+  startMfaEnforcement(userId: string, now: Date, manager: EntityManager): Promise<Date> {
+    return this.users.startMfaEnforcement(userId, now, manager);
+  }
+
+  /** Erases a deleted account's personal data from its row; the row stays for the audit trail's ids. */
+  scrub(userId: string, manager: EntityManager): Promise<void> {
+    return this.users.scrub(userId, this.clock.now(), manager);
+  }
+
+  /** The caller's account and session; 401 when the account is gone (deleted meanwhile). */
+  async me(caller: AuthUser): Promise<MeResponseDto> {
+    const account = await this.users.findActiveById(caller.userId);
+    if (!account) throw sessionEnded();
+    return {
+      ...this.describe(account),
+      mfaEnabled: account.mfaEnabled,
+      passwordExpiresAt: this.expiry.expiresAt(account),
+      session: { id: caller.sessionId, aal: caller.aal, scope: caller.scope },
+    };
+  }
+
+  /** The account as its owner and the API see it. */
+  describe(user: UserEntity): UserResponseDto {
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      roles: user.roles,
+      emailVerified: user.emailVerifiedAt !== null,
+    };
+  }
+}
