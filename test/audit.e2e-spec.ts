@@ -1,14 +1,13 @@
 import { AuditService } from '../src/audit/audit.service';
 import { MfaService } from '../src/mfa/mfa.service';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
+import { tamperWithAuditEvent } from './factories/audit.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { storedAuditEvents, storedRowsOf } from './support/db-inspect';
 import { startTestApp, TestApp } from './support/test-app';
 
-const eventsOf = (t: TestApp, userId: string) =>
-  t.dataSource.query(`SELECT type, actor_id, request_id, details FROM audit_events WHERE user_id = $1 ORDER BY id`, [
-    userId,
-  ]);
+const eventsOf = (t: TestApp, userId: string) => storedAuditEvents(t, { userId });
 
 describe('audit trail', () => {
   let t: TestApp;
@@ -34,7 +33,7 @@ describe('audit trail', () => {
     expect((await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password })).status).toBe(423);
 
     const events = await eventsOf(t, user.id);
-    expect(events.map((event: { type: string }) => event.type)).toEqual([
+    expect(events.map((event) => event.type)).toEqual([
       'user.registered',
       'login.succeeded',
       'session.logout',
@@ -53,7 +52,7 @@ describe('audit trail', () => {
       }),
     );
     expect(events[3].details).toEqual({ reason: 'wrong_password' });
-    const all = JSON.stringify(await t.dataSource.query(`SELECT * FROM audit_events`));
+    const all = JSON.stringify(await storedAuditEvents(t));
     expect(all).not.toContain('canary');
     expect(all).not.toContain(user.password);
     expect(all).not.toContain(ok.body.accessToken);
@@ -85,7 +84,7 @@ describe('audit trail', () => {
     t.clock.advance(60_000);
     await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
 
-    const types = (await eventsOf(t, user.id)).map((event: { type: string }) => event.type);
+    const types = (await eventsOf(t, user.id)).map((event) => event.type);
     expect(types).toEqual(
       expect.arrayContaining([
         'mfa.setup_started',
@@ -97,11 +96,9 @@ describe('audit trail', () => {
         'refresh.reuse_detected',
       ]),
     );
-    const [used] = (await eventsOf(t, user.id)).filter(
-      (event: { type: string }) => event.type === 'mfa.backup_code_used',
-    );
+    const [used] = await storedAuditEvents(t, { userId: user.id, type: 'mfa.backup_code_used' });
     expect(used.details).toEqual({ remaining: 9, purpose: 'login' });
-    const all = JSON.stringify(await t.dataSource.query(`SELECT * FROM audit_events WHERE user_id = $1`, [user.id]));
+    const all = JSON.stringify(await eventsOf(t, user.id));
     expect(all).not.toContain(enrollment.secret);
     for (const backup of enrollment.backupCodes) expect(all).not.toContain(backup);
     expect(all).not.toContain('Audit-N3w-Passw0rd!');
@@ -126,10 +123,8 @@ describe('audit trail', () => {
     expect(before.ok).toBe(true);
     expect(before.checked).toBeGreaterThan(3);
 
-    const [victim] = await t.dataSource.query(`SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 2`);
-    await t.dataSource.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`);
-    await t.dataSource.query(`UPDATE audit_events SET details = '{"reason":"forged"}' WHERE id = $1`, [victim.id]);
-    await t.dataSource.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`);
+    const victim = (await storedAuditEvents(t))[2];
+    await tamperWithAuditEvent(t, victim.id, { details: { reason: 'forged' } });
 
     expect(await audit.verifyChain()).toEqual({ ok: false, checked: 2, firstBadId: String(victim.id) });
   });
@@ -151,9 +146,7 @@ describe('audit chain under concurrent appends', () => {
       );
       expect(answers.map((answer) => answer.status)).toEqual(agents.map(() => 401));
 
-      const rows: { prev_hash: string; hash: string; user_agent: string | null }[] = await t.dataSource.query(
-        `SELECT prev_hash, hash, user_agent FROM audit_events ORDER BY id`,
-      );
+      const rows = await storedAuditEvents(t);
       expect(
         rows
           .map((row) => row.user_agent)
@@ -185,7 +178,7 @@ describe('audit retention purge', () => {
       await audit.record({ type: 'test.newest' });
 
       expect(await audit.purgeExpired()).toBe(1);
-      const left: { type: string }[] = await t.dataSource.query(`SELECT type FROM audit_events ORDER BY id`);
+      const left = await storedAuditEvents(t);
       expect(left.map((row) => row.type)).toEqual(['test.recent', 'test.late', 'test.newest']);
       expect((await audit.verifyChain()).ok).toBe(true);
     } finally {
@@ -201,13 +194,10 @@ describe('audit retention purge', () => {
       await registerUser(t.http);
       const report = await t.app.get(SessionCleanupService).run();
       expect(report.auditEvents).toBeGreaterThan(0);
-      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_events`);
-      expect(n).toBeGreaterThan(0);
+      expect((await storedAuditEvents(t)).length).toBeGreaterThan(0);
       expect((await t.app.get(AuditService).verifyChain()).ok).toBe(true);
-      const [purged] = await t.dataSource.query(
-        `SELECT actor_id, details FROM audit_events WHERE type = 'audit.purged'`,
-      );
-      expect(purged).toEqual({ actor_id: 'system', details: { deleted: report.auditEvents } });
+      const [purged] = await storedAuditEvents(t, { type: 'audit.purged' });
+      expect(purged).toEqual(expect.objectContaining({ actor_id: 'system', details: { deleted: report.auditEvents } }));
       await expect(t.dataSource.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
     } finally {
       await t.close();
@@ -241,11 +231,9 @@ describe('2FA, session and admin events', () => {
     await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code });
     await t.http.post('/api/v1/auth/login/2fa', { mfaToken: await mfaLogin(), code: 'ZZZZ-ZZZZ-ZZZZ' });
 
-    const rows = await t.dataSource.query(
-      `SELECT type, ip, user_agent, request_id, details FROM audit_events
-        WHERE user_id = $1 AND type LIKE 'mfa.code_%' ORDER BY id`,
-      [user.id],
-    );
+    const rows = (await eventsOf(t, user.id))
+      .filter((event) => event.type.startsWith('mfa.code_'))
+      .map(({ type, ip, user_agent, request_id, details }) => ({ type, ip, user_agent, request_id, details }));
     expect(rows).toEqual([
       {
         type: 'mfa.code_failed',
@@ -272,7 +260,7 @@ describe('2FA, session and admin events', () => {
     t.clock.advance(1000);
     const fourth = await login(t.http, user);
 
-    const rows = (await eventsOf(t, user.id)).filter((event: { type: string }) => event.type.startsWith('session.'));
+    const rows = (await eventsOf(t, user.id)).filter((event) => event.type.startsWith('session.'));
     expect(rows).toEqual([
       expect.objectContaining({
         type: 'session.revoked',
@@ -302,17 +290,11 @@ describe('2FA, session and admin events', () => {
     expect(again.body.status).toBe('authenticated');
     const status = await t.http.get('/api/v1/2fa/status', { token: again.body.accessToken });
     expect(status.body).toEqual({ enabled: false, enabledAt: null, backupCodesRemaining: 0 });
-    const [{ codes }] = await t.dataSource.query(
-      `SELECT count(*)::int AS codes FROM mfa_backup_codes WHERE user_id = $1`,
-      [user.id],
-    );
-    expect(codes).toBe(0);
+    expect(await storedRowsOf(t, 'mfa_backup_codes', user.id)).toEqual([]);
 
-    const rows = await t.dataSource.query(
-      `SELECT type, actor_id, details FROM audit_events WHERE user_id = $1 AND type IN ('mfa.disabled', 'session.revoked')
-        ORDER BY id`,
-      [user.id],
-    );
+    const rows = (await eventsOf(t, user.id))
+      .filter((event) => ['mfa.disabled', 'session.revoked'].includes(event.type))
+      .map(({ type, actor_id, details }) => ({ type, actor_id, details }));
     expect(rows).toEqual([
       {
         type: 'session.revoked',

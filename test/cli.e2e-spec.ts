@@ -10,14 +10,17 @@ import { createCliContext } from '../src/cli/cli.module';
 import { loadConfig } from '../src/config/configuration';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { SessionCleanupJob } from '../src/session/session-cleanup.job';
+import { tamperWithAuditEvent } from './factories/audit.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
+import { storedAuditEvents, storedRowsOf } from './support/db-inspect';
+import { emptyDatabase } from './support/empty-database';
 import { HttpClient } from './support/http-client';
 import { runCli } from './support/cli-process';
 import { claimsOf } from './support/jwt';
 import { eventually, freePort, ServiceProcess, spawnService } from './support/service-process';
 import { TestClock } from './support/test-clock';
-import { cloneTemplate, serverUrl, TestDatabase, withAdminClient } from './support/template-database';
+import { cloneTemplate, TestDatabase } from './support/template-database';
 import { startTestApp, TEST_ENV } from './support/test-app';
 
 const REPO = join(__dirname, '..');
@@ -51,8 +54,7 @@ describe('npm run cli', () => {
     const dataSource = new DataSource(typeOrmOptions(database.url, 1));
     await dataSource.initialize();
     try {
-      const rows = await dataSource.query(`SELECT id FROM sessions WHERE user_id = $1`, [user.id]);
-      expect(rows).toEqual([]);
+      expect(await storedRowsOf({ dataSource }, 'sessions', user.id)).toEqual([]);
     } finally {
       await dataSource.destroy();
     }
@@ -78,10 +80,10 @@ describe('npm run cli', () => {
 
     const after = await startTestApp({ database, clock, env: { MFA_ENCRYPTION_KEY: newKey } });
     try {
-      const [rotated] = await after.dataSource.query(
-        `SELECT actor_id, details FROM audit_events WHERE type = 'mfa.keys_rotated'`,
+      const [rotated] = await storedAuditEvents(after, { type: 'mfa.keys_rotated' });
+      expect(rotated).toEqual(
+        expect.objectContaining({ actor_id: 'cli', details: { reencrypted: 1, keyId: expect.any(String) } }),
       );
-      expect(rotated).toEqual({ actor_id: 'cli', details: { reencrypted: 1, keyId: expect.any(String) } });
       const first = await after.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
       const second = await after.http.post('/api/v1/auth/login/2fa', {
         mfaToken: first.body.mfaToken,
@@ -108,10 +110,9 @@ describe('npm run cli', () => {
     await dataSource.initialize();
     let victim: string;
     try {
-      [{ id: victim }] = await dataSource.query(`SELECT id::text AS id FROM audit_events ORDER BY id DESC LIMIT 1`);
-      await dataSource.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`);
-      await dataSource.query(`UPDATE audit_events SET type = 'user.deleted' WHERE id = $1`, [victim]);
-      await dataSource.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`);
+      const events = await storedAuditEvents({ dataSource });
+      victim = events[events.length - 1].id;
+      await tamperWithAuditEvent({ dataSource }, victim, { type: 'user.deleted' });
     } finally {
       await dataSource.destroy();
     }
@@ -121,24 +122,15 @@ describe('npm run cli', () => {
   });
 
   it('migrate applies the migrations to an empty database, once', async () => {
-    // PostgreSQL: an empty database of the test server; otherwise the embedded database in a new DATA_DIR.
-    const name = `twofold_migrate_${process.pid}_${Date.now()}`;
-    const dataDir = mkdtempSync(join(tmpdir(), 'twofold-migrate-'));
-    const env: Record<string, string> = process.env.TEST_DATABASE_URL
-      ? { DATABASE_URL: serverUrl(name) }
-      : { DATA_DIR: dataDir };
-    if (process.env.TEST_DATABASE_URL) await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
+    const empty = await emptyDatabase('twofold_migrate');
     try {
-      const first = await runCli(['migrate'], env);
+      const first = await runCli(['migrate'], empty.env);
       expect(first.output).toMatch(/migrate: applied [1-9]\d* migration\(s\)/);
       expect(first.code).toBe(0);
-      const again = await runCli(['migrate'], env);
+      const again = await runCli(['migrate'], empty.env);
       expect(again.output).toContain('migrate: applied 0 migration(s)');
     } finally {
-      if (process.env.TEST_DATABASE_URL) {
-        await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-      }
-      rmSync(dataDir, { recursive: true, force: true });
+      await empty.drop();
     }
   });
 
@@ -197,11 +189,10 @@ describe('npm run cli', () => {
         password: 'Str0ng!Passw0rd-42',
       });
       expect(signedIn.body.status).toBe('authenticated');
-      const rows = await after.dataSource.query(
-        `SELECT type, actor_id, details FROM audit_events
-          WHERE actor_id = 'cli' AND type <> 'mfa.keys_rotated' ORDER BY id`,
+      const rows = (await storedAuditEvents(after)).filter(
+        (event) => event.actor_id === 'cli' && event.type !== 'mfa.keys_rotated',
       );
-      expect(rows.map((row: { type: string }) => row.type)).toEqual([
+      expect(rows.map((row) => row.type)).toEqual([
         'admin.created',
         'account.unlocked',
         'session.revoked',

@@ -1,27 +1,27 @@
 import { Client } from 'pg';
 import { migrations } from '../migrations';
 import { runCli } from './support/cli-process';
+import { emptyDatabase, EmptyDatabase } from './support/empty-database';
 import { describeOnPostgres } from './support/postgres-only';
 import { eventually, freePort, spawnService } from './support/service-process';
-import { serverUrl, withAdminClient } from './support/template-database';
 
 // Two processes on one empty database: PostgreSQL only (a PGlite data directory opens in one process).
 describeOnPostgres('migrations when replicas boot at once', () => {
-  const name = `twofold_migration_lock_${process.pid}_${Date.now()}`;
+  let empty: EmptyDatabase;
 
   beforeAll(async () => {
-    await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
+    empty = await emptyDatabase('twofold_migration_lock');
   });
 
   afterAll(async () => {
-    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await empty.drop();
   });
 
   it('two services and the CLI migrating one empty database all succeed, each migration applied once', async () => {
     const env = {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
-      DATABASE_URL: serverUrl(name),
+      ...empty.env,
       JWT_SECRET: 'x'.repeat(40),
       MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
       LOG_LEVEL: 'info',
@@ -29,7 +29,7 @@ describeOnPostgres('migrations when replicas boot at once', () => {
     const ports = [await freePort(), await freePort()];
     const services = ports.map((port) => spawnService({ ...env, PORT: String(port) }));
     try {
-      const cli = runCli(['migrate'], { DATABASE_URL: serverUrl(name) });
+      const cli = runCli(['migrate'], empty.env);
       await Promise.all(
         ports.map((port) =>
           eventually(async () => {
@@ -44,7 +44,7 @@ describeOnPostgres('migrations when replicas boot at once', () => {
       for (const output of [...services.map((service) => service.output()), migrated.output]) {
         expect(output).not.toMatch(/already exists|Unable to connect to the database|deadlock/);
       }
-      const client = new Client({ connectionString: serverUrl(name) });
+      const client = new Client({ connectionString: empty.env.DATABASE_URL });
       await client.connect();
       try {
         const { rows } = await client.query<{ name: string }>(`SELECT name FROM migrations ORDER BY id`);
