@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../src/passwords/password-hasher.service';
 import { typeOrmOptions } from '../src/database/typeorm-options';
+import { insertLegacyUser, undoMigrationsFrom } from './factories/legacy-user.factory';
 import { DEFAULT_PASSWORD, uniqueEmail } from './factories/user.factory';
+import { storedUser, storedUsers } from './support/db-inspect';
 import { cloneTemplate, TestDatabase } from './support/template-database';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -32,9 +34,9 @@ describe('POST /api/v1/auth/register', () => {
       roles: ['user'],
       emailVerified: false,
     });
-    const [row] = await t.dataSource.query(`SELECT password_hash FROM users WHERE id = $1`, [res.body.id]);
-    expect(row.password_hash).toMatch(/^\$2b\$04\$/);
-    expect(row.password_hash).not.toContain(DEFAULT_PASSWORD);
+    const stored = await storedUser(t, res.body.id);
+    expect(stored?.password_hash).toMatch(/^\$2b\$04\$/);
+    expect(stored?.password_hash).not.toContain(DEFAULT_PASSWORD);
   });
 
   it('answers 409 for an email already taken in another case', async () => {
@@ -85,7 +87,7 @@ describe('POST /api/v1/auth/register', () => {
     expect(res.body.message).toEqual(
       expect.arrayContaining(['property roles should not exist', 'property mfaEnabled should not exist']),
     );
-    const rows = await t.dataSource.query(`SELECT id FROM users WHERE lower(email) = lower($1)`, [email]);
+    const rows = (await storedUsers(t)).filter((user) => String(user.email).toLowerCase() === email.toLowerCase());
     expect(rows).toEqual([]);
   });
 
@@ -117,10 +119,9 @@ describe('POST /api/v1/auth/register', () => {
       const res = await register(email);
       expect(res.status).toBe(400);
       expect(res.body.message).toContain('email must not contain invisible, control or direction-changing characters');
-      const rows = await t.dataSource.query(`SELECT id FROM users WHERE email = $1 OR email = $2`, [
-        email,
-        email.replace(hidden, ''),
-      ]);
+      const rows = (await storedUsers(t)).filter((user) =>
+        [email, email.replace(hidden, '')].includes(String(user.email)),
+      );
       expect(rows).toEqual([]);
     });
 
@@ -131,8 +132,7 @@ describe('POST /api/v1/auth/register', () => {
       const res = await register(decomposed);
       expect(res.status).toBe(201);
       expect(res.body.email).toBe(composed);
-      const [row] = await t.dataSource.query(`SELECT email FROM users WHERE id = $1`, [res.body.id]);
-      expect(row.email).toBe(composed);
+      expect((await storedUser(t, res.body.id))?.email).toBe(composed);
       for (const typed of [decomposed, composed]) {
         const signedIn = await t.http.post('/api/v1/auth/login', { email: typed, password: DEFAULT_PASSWORD });
         expect(signedIn.body.status).toBe('authenticated');
@@ -148,11 +148,10 @@ describe('POST /api/v1/auth/register', () => {
       expect(duplicate.status).toBe(409);
       expect(refusal(lookAlike.body)).toEqual(refusal(duplicate.body));
       expect(lookAlike.body.code).toBe('email_taken');
-      const [{ count }] = await t.dataSource.query(
-        `SELECT count(*)::int AS count FROM users WHERE email_skeleton = (SELECT email_skeleton FROM users WHERE email = $1)`,
-        [original],
-      );
-      expect(count).toBe(1);
+      const users = await storedUsers(t);
+      const skeleton = users.find((user) => user.email === original)?.email_skeleton;
+      expect(skeleton).toEqual(expect.any(String));
+      expect(users.filter((user) => user.email_skeleton === skeleton)).toHaveLength(1);
     });
 
     it('refuses a look-alike in another case and in Greek letters', async () => {
@@ -236,9 +235,7 @@ describe('the migration that adds email skeletons to existing accounts', () => {
     passwordHash = await t.app.get(PasswordHasher).hash(DEFAULT_PASSWORD);
     await t.close();
     dataSource = await new DataSource(typeOrmOptions(database.url, 1)).initialize();
-    const applied = async () =>
-      (await dataSource.query(`SELECT name FROM migrations`)).some((row: { name: string }) => row.name === MIGRATION);
-    while (await applied()) await dataSource.undoLastMigration();
+    await undoMigrationsFrom(dataSource, MIGRATION);
   });
 
   afterAll(async () => {
@@ -247,13 +244,8 @@ describe('the migration that adds email skeletons to existing accounts', () => {
   });
 
   it('keeps the oldest of legacy look-alikes, puts emails in NFC, and refuses new look-alikes', async () => {
-    const insert = async (email: string, createdAt: string, deleted = false) => {
-      const [{ id }] = await dataSource.query(
-        `INSERT INTO users (email, password_hash, created_at, deleted_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-        [email, passwordHash, createdAt, deleted ? createdAt : null],
-      );
-      return id as string;
-    };
+    const insert = (email: string, createdAt: string, deleted = false) =>
+      insertLegacyUser(dataSource, { email, passwordHash, createdAt, deleted });
     const oldest = await insert('root-admin@example.com', '2025-01-01T00:00:00.000001Z');
     const younger = await insert('r\u043e\u043et-admin@example.com', '2025-01-01T00:00:00.000002Z');
     const decomposed = await insert('jose\u0301@example.com', '2025-02-01T00:00:00Z');
@@ -263,9 +255,7 @@ describe('the migration that adds email skeletons to existing accounts', () => {
 
     await dataSource.runMigrations();
 
-    const rows: { id: string; email: string; email_skeleton: string | null }[] = await dataSource.query(
-      `SELECT id, email, email_skeleton FROM users`,
-    );
+    const rows = await storedUsers({ dataSource });
     const byId = new Map(rows.map((row) => [row.id, row]));
     expect(byId.get(oldest)?.email_skeleton).toEqual(expect.any(String));
     expect(byId.get(younger)?.email_skeleton).toBeNull();
