@@ -1,3 +1,4 @@
+import { whileUsersTableIsMissing } from './factories/database-fault.factory';
 import { LogCapture } from './support/log-capture';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -50,17 +51,14 @@ describe('request logging', () => {
   });
 
   it('logs an unhandled error and the failed request under the request id', async () => {
-    await t.dataSource.query('ALTER TABLE users RENAME TO users_hidden');
-    try {
-      const res = await t.http.post(
+    const res = await whileUsersTableIsMissing(t, () =>
+      t.http.post(
         '/api/v1/auth/login',
         { email: 'log-test-500@example.com', password: 'Log-Test-Passw0rd!' },
         { headers: { 'x-request-id': 'log-test-500' } },
-      );
-      expect(res.status).toBe(500);
-    } finally {
-      await t.dataSource.query('ALTER TABLE users_hidden RENAME TO users');
-    }
+      ),
+    );
+    expect(res.status).toBe(500);
     const lines = logs.entries().filter((entry) => entry.requestId === 'log-test-500');
     expect(lines).toEqual([
       expect.objectContaining({
