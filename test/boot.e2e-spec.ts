@@ -2,12 +2,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_PASSWORD, registerUser, uniqueEmail } from './factories/user.factory';
+import { HttpClient } from './support/http-client';
 import { eventually, freePort, spawnService } from './support/service-process';
 
 /**
  * `npm start` with no environment: the service runs on its embedded PGlite database in DATA_DIR.
  * The service runs as its own process, as it would for a developer; between runs the test opens
- * the same data directory with PGlite to plant and find a row.
+ * the same data directory with PGlite to see the migrations applied.
  */
 describe('embedded database in DATA_DIR', () => {
   let dataDir: string;
@@ -20,7 +22,8 @@ describe('embedded database in DATA_DIR', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function runServiceOnce(): Promise<void> {
+  /** Starts the service, runs `work` against it once it is ready, and stops it. */
+  async function runServiceOnce(work: (http: HttpClient) => Promise<void>): Promise<void> {
     const port = await freePort();
     const service = spawnService({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     try {
@@ -30,6 +33,7 @@ describe('embedded database in DATA_DIR', () => {
         return (await res.json()) as { details: Record<string, { status: string }> };
       });
       expect(ready.details.migrations.status).toBe('up');
+      await work(new HttpClient(`http://127.0.0.1:${port}`));
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);
     } finally {
@@ -46,8 +50,11 @@ describe('embedded database in DATA_DIR', () => {
     }
   }
 
-  it('boots on an empty DATA_DIR, migrates, and keeps rows and dev secrets across restarts', async () => {
-    await runServiceOnce();
+  it('boots on an empty DATA_DIR, migrates, and keeps accounts and dev secrets across restarts', async () => {
+    const user = { email: uniqueEmail('keep'), password: DEFAULT_PASSWORD };
+    await runServiceOnce(async (http) => {
+      await registerUser(http, user);
+    });
     const jwtSecretFile = join(dataDir, 'jwt-secret');
     const mfaKeyFile = join(dataDir, 'mfa-encryption-key');
     expect(statSync(jwtSecretFile).mode & 0o777).toBe(0o600);
@@ -58,13 +65,11 @@ describe('embedded database in DATA_DIR', () => {
     await withDatabase(async (db) => {
       const applied = await db.query<{ name: string }>('SELECT name FROM migrations');
       expect(applied.rows.length).toBeGreaterThan(0);
-      await db.query(`INSERT INTO users (email, password_hash) VALUES ('keep@example.com', 'x')`);
     });
 
-    await runServiceOnce();
-
-    const rows = await withDatabase((db) => db.query<{ email: string }>('SELECT email FROM users'));
-    expect(rows.rows).toEqual([{ email: 'keep@example.com' }]);
+    await runServiceOnce(async (http) => {
+      expect((await http.post('/api/v1/auth/login', user)).status).toBe(200);
+    });
     expect(readFileSync(jwtSecretFile, 'utf8')).toBe(secretBefore);
   });
 });
