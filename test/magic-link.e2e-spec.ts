@@ -1,6 +1,7 @@
 import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
 import { enroll } from './factories/mfa.factory';
 import { registerUser, signedInUser, TestUser } from './factories/user.factory';
+import { storedAuditEvents, storedRowsOf } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { metricValue } from './support/metrics';
 import { SmtpSink } from './support/smtp-sink';
@@ -63,9 +64,7 @@ describe('magic links', () => {
     expect(replay.status).toBe(410);
     expect(await metricValue(t.http, 'auth_magiclink_requests_total', { status: 'sent' })).toBe(requests + 1);
     expect(await metricValue(t.http, 'auth_magiclink_verifications_total', { result: 'expired_or_used' })).toBe(1);
-    const types = (
-      await t.dataSource.query(`SELECT type, details FROM audit_events WHERE user_id = $1 ORDER BY id`, [user.id])
-    ).map((row: { type: string }) => row.type);
+    const types = (await storedAuditEvents(t, { userId: user.id })).map((row) => row.type);
     expect(types).toEqual(expect.arrayContaining(['magic_link.requested', 'magic_link.used', 'login.succeeded']));
   });
 
@@ -123,11 +122,8 @@ describe('magic links', () => {
     expect(locked.status).toBe(423);
     expect(locked.body).toEqual(expect.objectContaining({ code: 'account_locked', lockedUntil: expect.any(String) }));
     expect((await verify(link)).status).toBe(423);
-    const [unused] = await t.dataSource.query(
-      `SELECT used_at FROM one_time_tokens WHERE user_id = $1 AND purpose = 'magic_link'`,
-      [user.id],
-    );
-    expect(unused.used_at).toBeNull();
+    const links = (await storedRowsOf(t, 'one_time_tokens', user.id)).filter((row) => row.purpose === 'magic_link');
+    expect(links).toEqual([expect.objectContaining({ used_at: null })]);
 
     t.clock.advance(Date.parse(locked.body.lockedUntil) - t.clock.now().getTime() + 1000);
     const signedIn = await verify(link);

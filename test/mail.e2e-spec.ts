@@ -1,6 +1,7 @@
 import { MfaService } from '../src/mfa/mfa.service';
 import { enroll } from './factories/mfa.factory';
 import { registerUser, signedInUser } from './factories/user.factory';
+import { storedAuditEvents } from './support/db-inspect';
 import { ReceivedMail, SmtpSink } from './support/smtp-sink';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -115,11 +116,7 @@ describe('security notifications over SMTP', () => {
     );
     await mailTo(sentinel.email, /^Your password was changed$/);
     expect(sink.mails.filter((received) => received.to === user.email)).toHaveLength(1);
-    const [{ locks }] = await t.dataSource.query(
-      `SELECT count(*)::int AS locks FROM audit_events WHERE user_id = $1 AND type = 'account.locked'`,
-      [user.id],
-    );
-    expect(locks).toBe(1);
+    expect(await storedAuditEvents(t, { userId: user.id, type: 'account.locked' })).toHaveLength(1);
   });
 
   it('says when an administrator turned 2FA off', async () => {

@@ -1,5 +1,6 @@
 import { enroll, Enrollment } from './factories/mfa.factory';
 import { signedInUser, TestUser, Tokens } from './factories/user.factory';
+import { storedAuditEvents, storedUser } from './support/db-inspect';
 import { HttpResponse } from './support/http-client';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -43,14 +44,9 @@ describe('proofs of sensitive actions', () => {
     t.http.request('DELETE', '/api/v1/users/me', { json, token: user.accessToken });
 
   async function failures(userId: string) {
-    const [row] = await t.dataSource.query(`SELECT failed_login_attempts, locked_until FROM users WHERE id = $1`, [
-      userId,
-    ]);
-    const events = await t.dataSource.query(
-      `SELECT details FROM audit_events WHERE user_id = $1 AND type = 'login.failed' ORDER BY id`,
-      [userId],
-    );
-    return { attempts: row.failed_login_attempts as number, events: events.map((e: { details: object }) => e.details) };
+    const row = await storedUser(t, userId);
+    const events = await storedAuditEvents(t, { userId, type: 'login.failed' });
+    return { attempts: row?.failed_login_attempts as number, events: events.map((event) => event.details) };
   }
 
   function expectLocked(res: HttpResponse): void {
@@ -80,11 +76,7 @@ describe('proofs of sensitive actions', () => {
     expectLocked(await disable(user, user.password, user.codeAt(t.clock.now())));
     expectLocked(await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password }));
     expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body.enabled).toBe(true);
-    const locked = await t.dataSource.query(
-      `SELECT details FROM audit_events WHERE user_id = $1 AND type = 'account.locked'`,
-      [user.id],
-    );
-    expect(locked).toHaveLength(1);
+    expect(await storedAuditEvents(t, { userId: user.id, type: 'account.locked' })).toHaveLength(1);
   });
 
   it('counts a wrong code on 2FA disable and backup-code regeneration', async () => {
@@ -166,11 +158,7 @@ describe('proofs of sensitive actions', () => {
     // The third failure locks (and answers 423 itself); every later one finds the lock.
     expect(statuses.filter((status) => status !== 423)).toHaveLength(2);
     expect(statuses.every((status) => [400, 401, 403, 423].includes(status))).toBe(true);
-    const locks = await t.dataSource.query(
-      `SELECT 1 FROM audit_events WHERE user_id = $1 AND type = 'account.locked'`,
-      [user.id],
-    );
-    expect(locks).toHaveLength(1);
+    expect(await storedAuditEvents(t, { userId: user.id, type: 'account.locked' })).toHaveLength(1);
   });
 
   it('still performs the action on the right proof, using the code up', async () => {
