@@ -1,6 +1,7 @@
 import { makeAdmin } from './factories/admin.factory';
 import { enroll } from './factories/mfa.factory';
 import { login, signedInUser } from './factories/user.factory';
+import { storedAuditEvents, storedRowsOf, storedUser } from './support/db-inspect';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('own data: export and delete', () => {
@@ -59,16 +60,15 @@ describe('own data: export and delete', () => {
     expect(other.body.status).toBe('mfa_required');
     const again = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
     expect(again.status).toBe(401);
-    const [row] = await t.dataSource.query(`SELECT * FROM users WHERE id = $1`, [user.id]);
-    expect(row.deleted_at).not.toBeNull();
+    const row = await storedUser(t, user.id);
+    expect(row).toEqual(expect.objectContaining({ deleted_at: expect.any(Date), mfa_secret_encrypted: null }));
     expect(JSON.stringify(row)).not.toContain(user.email);
-    expect(row.mfa_secret_encrypted).toBeNull();
-    for (const table of ['sessions', 'mfa_backup_codes', 'password_history', 'one_time_tokens', 'mfa_challenges']) {
-      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [user.id]);
-      expect({ table, n }).toEqual({ table, n: 0 });
+    const tables = ['sessions', 'mfa_backup_codes', 'password_history', 'one_time_tokens', 'mfa_challenges'] as const;
+    for (const table of tables) {
+      expect({ table, rows: await storedRowsOf(t, table, user.id) }).toEqual({ table, rows: [] });
     }
-    const events = await t.dataSource.query(`SELECT type FROM audit_events WHERE user_id = $1 ORDER BY id`, [user.id]);
-    expect(events.map((event: { type: string }) => event.type)).toEqual(
+    const events = await storedAuditEvents(t, { userId: user.id });
+    expect(events.map((event) => event.type)).toEqual(
       expect.arrayContaining(['user.registered', 'mfa.enabled', 'user.deleted']),
     );
     // The address is free again.

@@ -1,5 +1,6 @@
 import { authenticator, decodeQr } from './factories/mfa.factory';
 import { signedInUser } from './factories/user.factory';
+import { storedRowsOf, storedUser } from './support/db-inspect';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('2FA enrollment', () => {
@@ -30,12 +31,9 @@ describe('2FA enrollment', () => {
       period: '30',
     });
 
-    const [row] = await t.dataSource.query(
-      `SELECT mfa_enabled, mfa_pending_secret_encrypted FROM users WHERE id = $1`,
-      [user.id],
-    );
-    expect(row.mfa_enabled).toBe(false);
-    expect(row.mfa_pending_secret_encrypted).not.toContain(setup.body.secret);
+    const row = await storedUser(t, user.id);
+    expect(row?.mfa_enabled).toBe(false);
+    expect(row?.mfa_pending_secret_encrypted).not.toContain(setup.body.secret);
 
     const code = authenticator(setup.body.secret).codeAt(t.clock.now());
     const verify = await t.http.post('/api/v1/2fa/verify', { code }, { token: user.accessToken });
@@ -44,7 +42,7 @@ describe('2FA enrollment', () => {
     expect(verify.body.backupCodes).toHaveLength(10);
     for (const backup of verify.body.backupCodes) expect(backup).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
-    const stored = await t.dataSource.query(`SELECT code_hash FROM mfa_backup_codes WHERE user_id = $1`, [user.id]);
+    const stored = (await storedRowsOf(t, 'mfa_backup_codes', user.id)).map((row) => row.code_hash);
     expect(stored).toHaveLength(10);
     const storedText = JSON.stringify(stored);
     for (const backup of verify.body.backupCodes) {

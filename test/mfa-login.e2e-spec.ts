@@ -1,5 +1,6 @@
 import { authenticator, enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser } from './factories/user.factory';
+import { storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { itOnPostgres } from './support/postgres-only';
 import { eventually } from './support/service-process';
@@ -120,26 +121,20 @@ describe('login with two-factor authentication', () => {
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
     expect(answers.find((answer) => answer.status === 401)?.body.code).toBe('invalid_mfa_token');
-    const [{ sessions }] = await t.dataSource.query(
-      `SELECT count(*)::int AS sessions FROM sessions WHERE user_id = $1 AND 'backup_code' = ANY(amr)`,
-      [user.id],
-    );
-    expect(sessions).toBe(1);
+    const sessions = await storedRowsOf(t, 'sessions', user.id);
+    expect(sessions.filter((session) => (session.amr as string[]).includes('backup_code'))).toHaveLength(1);
   });
 
   it('resets the failure counter and records the login only when the second step succeeds', async () => {
     const { user, mfaToken, right, wrong } = await pendingLogin();
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
-    const loginAt = () =>
-      t.dataSource.query(`SELECT failed_login_attempts, last_login_at FROM users WHERE id = $1`, [user.id]);
-    const [before] = await loginAt();
-    expect(before.failed_login_attempts).toBe(2);
+    expect(await storedUser(t, user.id)).toEqual(expect.objectContaining({ failed_login_attempts: 2 }));
     t.clock.advance(1_000);
     expect((await secondStep(mfaToken, right)).status).toBe(200);
-    const [after] = await loginAt();
-    expect(after.failed_login_attempts).toBe(0);
-    expect(after.last_login_at).toEqual(t.clock.now());
+    expect(await storedUser(t, user.id)).toEqual(
+      expect.objectContaining({ failed_login_attempts: 0, last_login_at: t.clock.now() }),
+    );
   });
 
   it('refuses malformed codes with 400', async () => {

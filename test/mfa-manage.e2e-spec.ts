@@ -1,5 +1,6 @@
 import { enroll } from './factories/mfa.factory';
 import { login, signedInUser } from './factories/user.factory';
+import { storedAuditEvents, storedRowsOf, storedUser } from './support/db-inspect';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('managing 2FA', () => {
@@ -39,12 +40,8 @@ describe('managing 2FA', () => {
       enabledAt: null,
       backupCodesRemaining: 0,
     });
-    const [row] = await t.dataSource.query(
-      `SELECT mfa_secret_encrypted, (SELECT count(*)::int FROM mfa_backup_codes WHERE user_id = $1) AS codes
-         FROM users WHERE id = $1`,
-      [user.id],
-    );
-    expect(row).toEqual({ mfa_secret_encrypted: null, codes: 0 });
+    expect(await storedUser(t, user.id)).toEqual(expect.objectContaining({ mfa_secret_encrypted: null }));
+    expect(await storedRowsOf(t, 'mfa_backup_codes', user.id)).toEqual([]);
     const plain = await login(t.http, user);
     expect((plain as unknown as { status: string }).status).toBe('authenticated');
   });
@@ -76,11 +73,7 @@ describe('managing 2FA', () => {
     expect(res.status).toBe(409);
     expect(res.body).toEqual(expect.objectContaining({ statusCode: 409, code: 'mfa_already_enabled' }));
     expect(res.body.requestId).toEqual(expect.any(String));
-    const skipped = await t.dataSource.query(
-      `SELECT 1 FROM audit_events WHERE user_id = $1 AND type = 'mfa.enrollment_skipped'`,
-      [user.id],
-    );
-    expect(skipped).toHaveLength(0);
+    expect(await storedAuditEvents(t, { userId: user.id, type: 'mfa.enrollment_skipped' })).toEqual([]);
   });
 
   it('regenerates backup codes with a current code; the old set dies', async () => {

@@ -1,5 +1,6 @@
 import { login, registerUser, signedInUser } from './factories/user.factory';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
+import { storedRowsOf } from './support/db-inspect';
 import { cloneTemplate, TestDatabase } from './support/template-database';
 import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
@@ -37,13 +38,10 @@ describe('sessions', () => {
     const oldest = await login(t.http, user);
     t.clock.advance(1000);
     await Promise.all(Array.from({ length: 10 }, () => login(t.http, user)));
-    const [{ count }] = await t.dataSource.query(
-      `SELECT count(*)::int AS count FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
-      [user.id],
-    );
-    expect(count).toBe(2);
-    const [evicted] = await t.dataSource.query(`SELECT revoked_reason FROM sessions WHERE id = $1`, [oldest.sessionId]);
-    expect(evicted.revoked_reason).toBe('evicted');
+    const sessions = await storedRowsOf(t, 'sessions', user.id);
+    expect(sessions.filter((session) => session.revoked_at === null)).toHaveLength(2);
+    const evicted = sessions.find((session) => session.id === oldest.sessionId);
+    expect(evicted?.revoked_reason).toBe('evicted');
     expect((await t.http.get('/api/v1/auth/me', { token: oldest.accessToken })).status).toBe(401);
   });
 
@@ -152,11 +150,7 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
     ]);
     expect(reports.some((report) => report.ran)).toBe(true);
     const deleted = reports.reduce((sum, report) => sum + report.sessions, 0);
-    const [{ left }] = await first.dataSource.query(
-      `SELECT count(*)::int AS left FROM sessions WHERE user_id = ANY($1)`,
-      [users.map((user) => user.id)],
-    );
-    expect(left).toBe(0);
+    for (const user of users) expect(await storedRowsOf(first, 'sessions', user.id)).toEqual([]);
     expect(deleted).toBeGreaterThanOrEqual(users.length);
   });
 });
