@@ -5,7 +5,6 @@ import {
   ApiBadRequestResponse,
   ApiGoneResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiResponse,
   ApiNoContentResponse,
   ApiOperation,
@@ -20,6 +19,8 @@ import { PasswordReset } from './password-reset.service';
 import { MagicLinkService } from './magic-link.service';
 import { MagicLinkSignIn } from './magic-link-sign-in.service';
 import { TokenDelivery } from './token-delivery';
+import { RequireFlag } from '../feature-flags/require-flag.decorator';
+import { MAGIC_LINK_FLAG } from './magic-link-flag';
 import { wantsCookies } from './auth-cookies';
 import { LoginResponseDto } from './dto/login-response.dto';
 
@@ -105,7 +106,7 @@ export class AccountLinksController {
     description: 'If the account may use passwordless sign-in, a link is on its way',
     type: AcceptedResponseDto,
   })
-  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @RequireFlag(MAGIC_LINK_FLAG)
   @Public()
   @RateLimit('magicLink')
   @Post('magic-link')
@@ -123,7 +124,7 @@ export class AccountLinksController {
   @ApiBadRequestResponse({ description: 'Unknown or malformed token' })
   @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
   @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
-  @ApiNotFoundResponse({ description: 'Passwordless sign-in is switched off' })
+  @RequireFlag(MAGIC_LINK_FLAG)
   @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
   @Public()
   @RateLimit('login')

@@ -8,7 +8,7 @@ import { UsersService } from '../users/users.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LinkTokens } from './link-tokens.service';
-import { assertMagicLinksOn, magicLinksTarget } from './magic-link-flag';
+import { magicLinksTarget } from './magic-link-flag';
 import { SignInService } from './sign-in.service';
 
 /** `POST /auth/magic-link/verify`: the link's token as the first factor. */
@@ -32,7 +32,6 @@ export class MagicLinkSignIn {
    * ends, say); it is used up in the transaction that starts the session or the pending 2FA login.
    */
   async verify(token: string): Promise<LoginResponseDto> {
-    await assertMagicLinksOn(this.flags);
     const userId = await this.linkTokens
       .userOf(token, 'magic_link')
       .catch((error: unknown) => this.countLinkFailure(error));

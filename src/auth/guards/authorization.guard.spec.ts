@@ -1,10 +1,12 @@
-import { ExecutionContext, ForbiddenException } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { AuthUser } from '../../common/auth/auth-user';
 import { AdminOnly, AllowScope, Roles } from '../../common/decorators/auth.decorators';
 import { Public } from '../../common/decorators/public.decorator';
 import { Config } from '../../config/configuration';
+import { FeatureFlagService } from '../../feature-flags/feature-flag.service';
+import { RequireFlag } from '../../feature-flags/require-flag.decorator';
 import { SecurityConfig } from '../../config/security.config';
 import { AuthorizationGuard } from './authorization.guard';
 
@@ -19,6 +21,11 @@ class Routes {
   admin(): void {}
   @Public()
   open(): void {}
+  @Public()
+  @RequireFlag('passwordless_auth')
+  openFlagged(): void {}
+  @RequireFlag('passwordless_auth')
+  flagged(): void {}
 }
 
 @AllowScope('mfa_enrollment')
@@ -37,11 +44,17 @@ const user = (overrides: Partial<AuthUser> = {}): AuthUser => ({
 });
 const admin = (aal: AuthUser['aal']) => user({ aal, roles: ['user', 'admin'] });
 
-function guardWith(adminRequireMfa: boolean) {
+function guardWith(adminRequireMfa: boolean, flag: { switchedOn: boolean; onForCaller: boolean } = ON) {
   const security = { adminRequireMfa } as SecurityConfig;
   const config = { get: jest.fn(() => security) } as unknown as jest.Mocked<ConfigService<Config, true>>;
-  return { guard: new AuthorizationGuard(new Reflector(), config), config };
+  const flags = {
+    isSwitchedOn: jest.fn(() => Promise.resolve(flag.switchedOn)),
+    isEnabled: jest.fn(() => Promise.resolve(flag.onForCaller)),
+  } as unknown as jest.Mocked<FeatureFlagService>;
+  return { guard: new AuthorizationGuard(new Reflector(), config, flags), config, flags };
 }
+
+const ON = { switchedOn: true, onForCaller: true };
 
 function contextFor<T extends object>(
   controller: new () => T,
@@ -55,11 +68,11 @@ function contextFor<T extends object>(
   } as unknown as jest.Mocked<ExecutionContext>;
 }
 
-const refusal = (guard: AuthorizationGuard, context: ExecutionContext) => {
+const refusal = async (guard: AuthorizationGuard, context: ExecutionContext) => {
   try {
-    guard.canActivate(context);
+    await guard.canActivate(context);
   } catch (error) {
-    return error instanceof ForbiddenException ? error.message : error;
+    return error instanceof ForbiddenException || error instanceof NotFoundException ? error.message : error;
   }
   return undefined;
 };
@@ -67,53 +80,83 @@ const refusal = (guard: AuthorizationGuard, context: ExecutionContext) => {
 describe('AuthorizationGuard', () => {
   const { guard, config } = guardWith(true);
 
-  it('lets a public route through without a caller', () => {
-    expect(guard.canActivate(contextFor(Routes, 'open'))).toBe(true);
+  it('lets a public route through without a caller', async () => {
+    await expect(guard.canActivate(contextFor(Routes, 'open'))).resolves.toBe(true);
   });
 
-  it('opens a route to full tokens only, unless it allows the restricted scope', () => {
-    expect(guard.canActivate(contextFor(Routes, 'plain', user()))).toBe(true);
+  it('opens a route to full tokens only, unless it allows the restricted scope', async () => {
+    await expect(guard.canActivate(contextFor(Routes, 'plain', user()))).resolves.toBe(true);
     const passwordChange = user({ scope: 'password_change' });
-    expect(refusal(guard, contextFor(Routes, 'plain', passwordChange))).toBe(
+    expect(await refusal(guard, contextFor(Routes, 'plain', passwordChange))).toBe(
       'This route is not open to a password_change token',
     );
-    expect(guard.canActivate(contextFor(Routes, 'me', passwordChange))).toBe(true);
-    expect(refusal(guard, contextFor(Routes, 'me', user({ scope: 'mfa_enrollment' })))).toBe(
+    await expect(guard.canActivate(contextFor(Routes, 'me', passwordChange))).resolves.toBe(true);
+    expect(await refusal(guard, contextFor(Routes, 'me', user({ scope: 'mfa_enrollment' })))).toBe(
       'This route is not open to a mfa_enrollment token',
     );
   });
 
-  it('reads an allowed scope from the controller class too', () => {
-    expect(guard.canActivate(contextFor(EnrollmentRoutes, 'setup', user({ scope: 'mfa_enrollment' })))).toBe(true);
-    expect(refusal(guard, contextFor(EnrollmentRoutes, 'setup', user({ scope: 'password_change' })))).toBe(
+  it('reads an allowed scope from the controller class too', async () => {
+    await expect(
+      guard.canActivate(contextFor(EnrollmentRoutes, 'setup', user({ scope: 'mfa_enrollment' }))),
+    ).resolves.toBe(true);
+    expect(await refusal(guard, contextFor(EnrollmentRoutes, 'setup', user({ scope: 'password_change' })))).toBe(
       'This route is not open to a password_change token',
     );
   });
 
-  it('needs one of the roles a route names', () => {
-    expect(refusal(guard, contextFor(Routes, 'adminRole', user()))).toBe('Not allowed');
-    expect(guard.canActivate(contextFor(Routes, 'adminRole', admin('aal1')))).toBe(true);
+  it('needs one of the roles a route names', async () => {
+    expect(await refusal(guard, contextFor(Routes, 'adminRole', user()))).toBe('Not allowed');
+    await expect(guard.canActivate(contextFor(Routes, 'adminRole', admin('aal1')))).resolves.toBe(true);
   });
 
-  it('opens an admin route to an admin at aal2 only, and tells a non-admin no more than "Not allowed"', () => {
-    expect(guard.canActivate(contextFor(Routes, 'admin', admin('aal2')))).toBe(true);
-    expect(refusal(guard, contextFor(Routes, 'admin', admin('aal1')))).toBe(
+  it('opens an admin route to an admin at aal2 only, and tells a non-admin no more than "Not allowed"', async () => {
+    await expect(guard.canActivate(contextFor(Routes, 'admin', admin('aal2')))).resolves.toBe(true);
+    expect(await refusal(guard, contextFor(Routes, 'admin', admin('aal1')))).toBe(
       'This route needs a session signed in with two-factor authentication',
     );
-    expect(refusal(guard, contextFor(Routes, 'admin', user({ aal: 'aal1' })))).toBe('Not allowed');
-    expect(refusal(guard, contextFor(Routes, 'admin', user({ aal: 'aal2' })))).toBe('Not allowed');
-    expect(refusal(guard, contextFor(Routes, 'admin', { ...admin('aal2'), scope: 'password_change' }))).toBe(
+    expect(await refusal(guard, contextFor(Routes, 'admin', user({ aal: 'aal1' })))).toBe('Not allowed');
+    expect(await refusal(guard, contextFor(Routes, 'admin', user({ aal: 'aal2' })))).toBe('Not allowed');
+    expect(await refusal(guard, contextFor(Routes, 'admin', { ...admin('aal2'), scope: 'password_change' }))).toBe(
       'This route is not open to a password_change token',
     );
   });
 
-  it('lets an admin in at aal1 with ADMIN_REQUIRE_MFA=false, reading it only where aal2 is required', () => {
+  it('lets an admin in at aal1 with ADMIN_REQUIRE_MFA=false, reading it only where aal2 is required', async () => {
     const off = guardWith(false);
-    expect(off.guard.canActivate(contextFor(Routes, 'admin', admin('aal1')))).toBe(true);
+    await expect(off.guard.canActivate(contextFor(Routes, 'admin', admin('aal1')))).resolves.toBe(true);
     expect(off.config.get).toHaveBeenCalledWith('security', { infer: true });
-    expect(refusal(off.guard, contextFor(Routes, 'admin', user()))).toBe('Not allowed');
+    expect(await refusal(off.guard, contextFor(Routes, 'admin', user()))).toBe('Not allowed');
     config.get.mockClear();
-    expect(guard.canActivate(contextFor(Routes, 'plain', user()))).toBe(true);
+    await expect(guard.canActivate(contextFor(Routes, 'plain', user()))).resolves.toBe(true);
     expect(config.get).not.toHaveBeenCalled();
+  });
+
+  it('answers 404 on a public route while its flag is switched off, judging the switch alone', async () => {
+    const off = guardWith(true, { switchedOn: false, onForCaller: false });
+    expect(await refusal(off.guard, contextFor(Routes, 'openFlagged'))).toBe('Not found');
+    const on = guardWith(true, { switchedOn: true, onForCaller: false });
+    await expect(on.guard.canActivate(contextFor(Routes, 'openFlagged'))).resolves.toBe(true);
+    expect(on.flags.isSwitchedOn).toHaveBeenCalledWith('passwordless_auth');
+    expect(on.flags.isEnabled).not.toHaveBeenCalled();
+  });
+
+  it('answers 404 to a signed-in caller the flag does not target, asking with their id and roles', async () => {
+    const caller = user({ roles: ['user', 'admin'] });
+    const notTargeted = guardWith(true, { switchedOn: true, onForCaller: false });
+    expect(await refusal(notTargeted.guard, contextFor(Routes, 'flagged', caller))).toBe('Not found');
+    expect(notTargeted.flags.isEnabled).toHaveBeenCalledWith('passwordless_auth', {
+      id: caller.userId,
+      roles: caller.roles,
+    });
+    await expect(guard.canActivate(contextFor(Routes, 'flagged', caller))).resolves.toBe(true);
+  });
+
+  it('reads no flag for a route without @RequireFlag', async () => {
+    const { guard: plain, flags } = guardWith(true);
+    await expect(plain.canActivate(contextFor(Routes, 'plain', user()))).resolves.toBe(true);
+    await expect(plain.canActivate(contextFor(Routes, 'open'))).resolves.toBe(true);
+    expect(flags.isSwitchedOn).not.toHaveBeenCalled();
+    expect(flags.isEnabled).not.toHaveBeenCalled();
   });
 });
