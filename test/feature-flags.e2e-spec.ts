@@ -1,5 +1,4 @@
 import { AuditService } from '../src/audit/audit.service';
-import { FeatureFlagRepository } from '../src/feature-flags/feature-flag.repository';
 import {
   FEATURE_FLAG_ERRORS,
   FeatureFlagError,
@@ -9,7 +8,7 @@ import { FeatureFlagService } from '../src/feature-flags/feature-flag.service';
 import { FlagSubject } from '../src/feature-flags/flag-evaluation';
 import { registerAdmin } from './factories/admin.factory';
 import { login, registerUser, signedInUser, TestUser } from './factories/user.factory';
-import { storedAuditEvents, storedFeatureFlags } from './support/db-inspect';
+import { queriesDuring, storedAuditEvents, storedFeatureFlags } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { describeOnPostgres } from './support/postgres-only';
 import { startTestApp, TestApp } from './support/test-app';
@@ -196,16 +195,20 @@ describe('feature flags', () => {
   it('reads the caller’s email only when the allow-list could switch the flag on', async () => {
     const user = await signedInUser(t.http);
     const subject = { id: user.id, roles: ['user'] };
-    const lookups = jest.spyOn(t.app.get(FeatureFlagRepository), 'findUserEmail');
+    /** The reads of the users table while the flag is evaluated for the subject, and the answer. */
+    const evaluate = async () => {
+      let enabled: boolean | undefined;
+      const sql = await queriesDuring(t, async () => {
+        enabled = await flags.isEnabled('registration_open', subject);
+      });
+      return { enabled, userReads: sql.filter((query) => /\bFROM users\b/.test(query)).length };
+    };
     try {
       await flags.update('registration_open', { enabled: true, rolloutPercent: 0, allowEmails: [] }, admin.id);
-      expect(await flags.isEnabled('registration_open', subject)).toBe(false);
-      expect(lookups).not.toHaveBeenCalled();
+      expect(await evaluate()).toEqual({ enabled: false, userReads: 0 });
       await flags.update('registration_open', { enabled: true, allowEmails: [user.email] }, admin.id);
-      expect(await flags.isEnabled('registration_open', subject)).toBe(true);
-      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(await evaluate()).toEqual({ enabled: true, userReads: 1 });
     } finally {
-      lookups.mockRestore();
       await flags.update('registration_open', { enabled: true, rolloutPercent: 100, allowEmails: [] }, admin.id);
     }
   });

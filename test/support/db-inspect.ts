@@ -62,3 +62,14 @@ export function storedRefreshTokens(t: Db, userId: string): Promise<Record<strin
 export function storedFeatureFlags(t: Db): Promise<Record<string, unknown>[]> {
   return t.dataSource.query(`SELECT * FROM feature_flags ORDER BY key`);
 }
+
+/** The SQL statements the app ran during `work`: to assert which reads a code path makes, or skips. */
+export async function queriesDuring(t: Db, work: () => Promise<unknown>): Promise<string[]> {
+  const logged = jest.spyOn(t.dataSource.logger, 'logQuery');
+  try {
+    await work();
+    return logged.mock.calls.map(([query]) => query);
+  } finally {
+    logged.mockRestore();
+  }
+}
