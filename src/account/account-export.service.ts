@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
+import { describeSession } from '../session/dto/session-view.dto';
 import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
 import { AccountExportDto } from './dto/account-data.dto';
@@ -50,12 +51,7 @@ export class AccountExport {
       },
       twoFactor: await this.mfa.status(caller),
       sessions: (await this.sessions.listAllForUser(user.id)).map((session) => ({
-        id: session.id,
-        createdAt: session.createdAt,
-        lastSeenAt: session.lastSeenAt,
-        ip: session.ip,
-        userAgent: session.userAgent,
-        aal: session.aal,
+        ...describeSession(session),
         revokedAt: session.revokedAt,
         revokedReason: session.revokedReason,
       })),

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Po
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
+import { describeSession } from './dto/session-view.dto';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { SessionTimesResponseDto } from './dto/session-times-response.dto';
 import { SessionService } from './session.service';
@@ -17,15 +18,7 @@ export class SessionController {
   @Get()
   async list(@CurrentUser() user: AuthUser): Promise<SessionResponseDto[]> {
     const sessions = await this.sessions.listActive(user.userId);
-    return sessions.map((session) => ({
-      id: session.id,
-      createdAt: session.createdAt,
-      lastSeenAt: session.lastSeenAt,
-      ip: session.ip,
-      userAgent: session.userAgent,
-      aal: session.aal,
-      current: session.id === user.sessionId,
-    }));
+    return sessions.map((session) => ({ ...describeSession(session), current: session.id === user.sessionId }));
   }
 
   /** Expiry times of the current session, for a client's timeout warning. */

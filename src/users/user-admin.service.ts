@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AdminUserDetailDto, AdminUserPageDto, AdminUserSummaryDto } from './dto/admin-user.dto';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
+import { describeSession } from '../session/dto/session-view.dto';
 import { SessionService } from '../session/session.service';
 import { hasHiddenCharacter, HIDDEN_CHARACTER_MESSAGE } from '../common/email-address';
 import { PasswordHasher } from '../passwords/password-hasher.service';
@@ -56,14 +57,7 @@ export class UserAdminService {
       mfaEnabledAt: user.mfaEnabledAt,
       mustChangePassword: user.mustChangePassword,
       passwordChangedAt: user.passwordChangedAt,
-      sessions: sessions.map((session) => ({
-        id: session.id,
-        createdAt: session.createdAt,
-        lastSeenAt: session.lastSeenAt,
-        ip: session.ip,
-        userAgent: session.userAgent,
-        aal: session.aal,
-      })),
+      sessions: sessions.map(describeSession),
     };
   }
 

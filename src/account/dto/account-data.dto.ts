@@ -1,5 +1,6 @@
+import { SessionViewDto } from '../../session/dto/session-view.dto';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import type { Aal, Role } from '../../common/auth/auth-user';
+import type { Role } from '../../common/auth/auth-user';
 
 export class DeleteAccountDto {
   /** Proof that the caller is the account's owner now. */
@@ -34,13 +35,7 @@ export class ExportedMfaDto {
   backupCodesRemaining: number;
 }
 
-export class ExportedSessionDto {
-  id: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  ip: string | null;
-  userAgent: string | null;
-  aal: Aal;
+export class ExportedSessionDto extends SessionViewDto {
   revokedAt: Date | null;
   revokedReason: string | null;
 }

@@ -1,11 +1,7 @@
-import type { Aal, Role } from '../../common/auth/auth-user';
+import { SessionViewDto } from '../../session/dto/session-view.dto';
+import { UserResponseDto } from './user-response.dto';
 
-export class AdminUserSummaryDto {
-  id: string;
-  email: string;
-  displayName: string | null;
-  roles: Role[];
-  emailVerified: boolean;
+export class AdminUserSummaryDto extends UserResponseDto {
   mfaEnabled: boolean;
   /** True while a lockout runs. */
   locked: boolean;
@@ -19,15 +15,6 @@ export class AdminUserPageDto {
   nextCursor: string | null;
 }
 
-export class AdminSessionDto {
-  id: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  ip: string | null;
-  userAgent: string | null;
-  aal: Aal;
-}
-
 export class AdminUserDetailDto extends AdminUserSummaryDto {
   /** Until when the account is locked; null when it isn't. */
   lockedUntil: Date | null;
@@ -38,5 +25,5 @@ export class AdminUserDetailDto extends AdminUserSummaryDto {
   mustChangePassword: boolean;
   passwordChangedAt: Date;
   /** The user's active sessions, newest first. */
-  sessions: AdminSessionDto[];
+  sessions: SessionViewDto[];
 }

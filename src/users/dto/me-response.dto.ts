@@ -1,4 +1,5 @@
-import type { Aal, Role, Scope } from '../../common/auth/auth-user';
+import type { Aal, Scope } from '../../common/auth/auth-user';
+import { UserResponseDto } from './user-response.dto';
 
 export class CurrentSessionDto {
   id: string;
@@ -6,12 +7,7 @@ export class CurrentSessionDto {
   scope: Scope;
 }
 
-export class MeResponseDto {
-  id: string;
-  email: string;
-  displayName: string | null;
-  roles: Role[];
-  emailVerified: boolean;
+export class MeResponseDto extends UserResponseDto {
   mfaEnabled: boolean;
   /** When the password must be changed; null when passwords do not expire. */
   passwordExpiresAt: Date | null;
