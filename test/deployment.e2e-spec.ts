@@ -41,7 +41,14 @@ describe('deployment files', () => {
     const compose = parse(read('docker/docker-compose.yml')) as {
       services: Record<string, { environment?: Record<string, string>; healthcheck?: { test: string[] } }>;
     };
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'mailpit', 'postgres', 'prometheus', 'redis']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'app',
+      'grafana',
+      'mailpit',
+      'postgres',
+      'prometheus',
+      'redis',
+    ]);
     const app = compose.services.app;
     expect(app.healthcheck?.test.join(' ')).toContain('/health/ready');
     expect(paths).toContain('/health/ready');
