@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { signedInUser } from './factories/user.factory';
+import { claimsOf, forgeToken } from './support/jwt';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('GET /.well-known/jwks.json', () => {
@@ -46,6 +47,17 @@ describe('GET /.well-known/jwks.json', () => {
       );
       expect(valid).toBe(true);
       expect((await t.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(200);
+    });
+
+    it('refuses HS256 tokens then, whether signed with JWT_SECRET or with the public key', async () => {
+      const claims = claimsOf((await signedInUser(t.http)).accessToken);
+      const [jwk] = (await t.http.get('/.well-known/jwks.json')).body.keys;
+      const publicPem = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
+      for (const token of [forgeToken(claims), forgeToken(claims, publicPem.toString())]) {
+        const res = await t.http.get('/api/v1/auth/me', { token });
+        expect(res.status).toBe(401);
+        expect(res.body.message).toBe('Invalid or expired access token');
+      }
     });
   });
 });
