@@ -2,13 +2,11 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, NotFound
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
-import { AuthUser, Role, Scope } from '../../common/auth/auth-user';
-import { Aal2Setting, ALLOWED_SCOPES_KEY, REQUIRE_AAL2_KEY, ROLES_KEY } from '../../common/decorators/auth.decorators';
-import { IS_PUBLIC_KEY } from '../../common/decorators/public.decorator';
+import { AuthUser } from '../../common/auth/auth-user';
 import { Config } from '../../config/configuration';
 import { FeatureFlagService } from '../../feature-flags/feature-flag.service';
 import { FlagKey } from '../../feature-flags/flags';
-import { REQUIRED_FLAG_KEY } from '../../feature-flags/require-flag.decorator';
+import { routeRules } from './route-rules';
 
 /**
  * What an authenticated caller may do, after JwtAuthGuard: the token's scope (`@AllowScope`, else `full`
@@ -24,23 +22,30 @@ export class AuthorizationGuard implements CanActivate {
     private readonly flags: FeatureFlagService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const flag = this.reflector.getAllAndOverride<FlagKey | undefined>(REQUIRED_FLAG_KEY, targets);
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) {
-      if (flag && !(await this.flags.isSwitchedOn(flag))) throw new NotFoundException('Not found');
-      return true;
-    }
+  /** Synchronous unless the route names a feature flag (the flag may need a database read). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const rules = routeRules(this.reflector, context);
+    if (rules.isPublic) return rules.flag ? this.switchedOn(rules.flag) : true;
     const { user } = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
-    const scopes = this.reflector.getAllAndOverride<Scope[] | undefined>(ALLOWED_SCOPES_KEY, targets) ?? ['full'];
-    if (!scopes.includes(user.scope)) throw new ForbiddenException(`This route is not open to a ${user.scope} token`);
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (roles && !roles.some((role) => user.roles.includes(role))) throw new ForbiddenException('Not allowed');
-    const aal2 = this.reflector.getAllAndOverride<Aal2Setting | undefined>(REQUIRE_AAL2_KEY, targets);
-    if (aal2 && user.aal !== 'aal2' && this.config.get('security', { infer: true })[aal2]) {
+    if (!rules.scopes.includes(user.scope)) {
+      throw new ForbiddenException(`This route is not open to a ${user.scope} token`);
+    }
+    if (rules.roles && !rules.roles.some((role) => user.roles.includes(role))) {
+      throw new ForbiddenException('Not allowed');
+    }
+    if (rules.aal2 && user.aal !== 'aal2' && this.config.get('security', { infer: true })[rules.aal2]) {
       throw new ForbiddenException('This route needs a session signed in with two-factor authentication');
     }
-    if (flag && !(await this.flags.isEnabled(flag, { id: user.userId, roles: user.roles }))) {
+    return rules.flag ? this.targets(rules.flag, user) : true;
+  }
+
+  private async switchedOn(flag: FlagKey): Promise<boolean> {
+    if (!(await this.flags.isSwitchedOn(flag))) throw new NotFoundException('Not found');
+    return true;
+  }
+
+  private async targets(flag: FlagKey, user: AuthUser): Promise<boolean> {
+    if (!(await this.flags.isEnabled(flag, { id: user.userId, roles: user.roles }))) {
       throw new NotFoundException('Not found');
     }
     return true;
