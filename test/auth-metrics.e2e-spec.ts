@@ -134,6 +134,18 @@ describe('authentication metrics', () => {
     expect(await metricValue(t.http, 'auth_cleanup_deleted_rows_total', { table: 'sessions' })).toBeGreaterThan(0);
   });
 
+  it('counts the active accounts from the database, without deleted ones, for the 2FA adoption ratio', async () => {
+    const active = async () => (await storedUsers(t)).filter((user) => user.deleted_at === null).length;
+    const user = await signedInUser(t.http);
+    expect(await metricValue(t.http, 'auth_users')).toBe(await active());
+    const deleted = await t.http.request('DELETE', '/api/v1/users/me', {
+      json: { password: user.password },
+      token: user.accessToken,
+    });
+    expect(deleted.status).toBe(204);
+    expect(await metricValue(t.http, 'auth_users')).toBe(await active());
+  });
+
   it('reports 2FA adoption from the database, with a change another replica made', async () => {
     const enabled = async () => (await storedUsers(t)).filter((user) => user.mfa_enabled).length;
     const user = await signedInUser(t.http);

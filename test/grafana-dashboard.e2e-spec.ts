@@ -162,6 +162,7 @@ describe('Grafana dashboard', () => {
         'auth_sessions_created_total',
         'auth_sessions_revoked_total',
         'auth_mfa_enabled_users',
+        'auth_users',
         'auth_backup_codes_used_total',
         'http_request_duration_seconds_bucket',
         'http_request_duration_seconds_count',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricsService } from './metrics.service';
 
 export type FailedAttemptKind = 'password' | 'totp' | 'backup_code';
@@ -25,6 +25,7 @@ export class AuthMetrics {
   readonly magicLinkRequests: Counter<'status'>;
   readonly magicLinkVerifications: Counter<'result'>;
   private mfaEnabledUsersSource?: () => Promise<number>;
+  private usersSource?: () => Promise<number>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -118,21 +119,18 @@ export class AuthMetrics {
       [this.cleanupDeletedRows, 'table', ['sessions', 'refresh_tokens', 'audit_events']],
     ];
     for (const [counter, label, values] of known) for (const value of values) counter.inc({ [label]: value }, 0);
-    const source = () => this.mfaEnabledUsersSource;
-    new Gauge({
-      name: 'auth_mfa_enabled_users',
-      help: 'Users with 2FA on, read from the database at scrape time (the same on every replica)',
+    databaseGauge(
+      'auth_mfa_enabled_users',
+      'Users with 2FA on, read from the database at scrape time (the same on every replica)',
       registers,
-      async collect() {
-        const read = source();
-        if (!read) return;
-        try {
-          this.set(await read());
-        } catch {
-          // The last value stands: a database hiccup must not fail the whole scrape.
-        }
-      },
-    });
+      () => this.mfaEnabledUsersSource,
+    );
+    databaseGauge(
+      'auth_users',
+      'Active (not deleted) accounts, read from the database at scrape time (the same on every replica)',
+      registers,
+      () => this.usersSource,
+    );
   }
 
   /** The SessionModule names its revoke reasons, so each series starts at 0 without metrics importing session. */
@@ -144,4 +142,32 @@ export class AuthMetrics {
   countMfaEnabledUsersWith(read: () => Promise<number>): void {
     this.mfaEnabledUsersSource = read;
   }
+
+  /** The UsersModule tells `auth_users` how to count (with `auth_mfa_enabled_users`, the 2FA adoption). */
+  countUsersWith(read: () => Promise<number>): void {
+    this.usersSource = read;
+  }
+}
+
+/** A gauge read at scrape time from whatever its module registered; no value until one did. */
+function databaseGauge(
+  name: string,
+  help: string,
+  registers: Registry[],
+  source: () => (() => Promise<number>) | undefined,
+): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    async collect() {
+      const read = source();
+      if (!read) return;
+      try {
+        this.set(await read());
+      } catch {
+        // The last value stands: a database hiccup must not fail the whole scrape.
+      }
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCoreModule } from '../session/session-core.module';
 import { PasswordReplacement } from './password-replacement.service';
@@ -15,7 +16,7 @@ import { UsersService } from './users.service';
  * bootstrap: the CLI boots this without the service around it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), SessionCoreModule, AuditModule, PasswordsModule],
+  imports: [TypeOrmModule.forFeature([UserEntity]), SessionCoreModule, AuditModule, PasswordsModule, MetricsCoreModule],
   providers: [UserRepository, UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
   exports: [UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
 })

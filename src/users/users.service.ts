@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AuthUser, Role } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
+import { AuthMetrics } from '../metrics/auth-metrics';
 import { PasswordExpiry } from '../passwords/password-expiry';
 import { sessionEnded } from '../session/session-ended';
 import { MeResponseDto } from './dto/me-response.dto';
@@ -17,12 +18,17 @@ export type NewUser = Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' 
  * each change means (a lockout, a verified email, a replaced password) is decided by the caller.
  */
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit {
   constructor(
     private readonly users: UserRepository,
     private readonly expiry: PasswordExpiry,
     private readonly clock: Clock,
+    private readonly metrics: AuthMetrics,
   ) {}
+
+  onModuleInit(): void {
+    this.metrics.countUsersWith(async () => (await this.users.counts(this.clock.now())).users);
+  }
 
   /**
    * Inserts the account; 409 `email_taken` when the email (case-insensitively) or a look-alike of it
