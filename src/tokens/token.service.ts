@@ -5,22 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { SigningKeys } from './signing-keys';
-import {
-  AccessClaims,
-  AccessSubject,
-  Claims,
-  FirstFactor,
-  isAccessClaims,
-  isMfaClaims,
-  MfaClaims,
-} from './token-claims';
+import { AccessClaims, AccessSubject, Claims, FirstFactor, isMfaClaims, MfaClaims } from './token-claims';
 
 export const MFA_TOKEN_TTL_SECONDS = 300;
 
 /**
- * Access tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY) verified with the algorithm pinned (no `alg: none`,
- * no key confusion), `iss`/`aud` checked and every other claim held to its exact shape (`token-claims.ts`),
- * against the injected clock. Refresh tokens are the session's (`RefreshTokens`).
+ * Access and MFA tokens are JWTs (HS256, or ES256 with JWT_PRIVATE_KEY). Access tokens are verified by JwtStrategy;
+ * MFA tokens here, the same way: the algorithm pinned (no `alg: none`, no key confusion), `iss`/`aud` checked and
+ * every other claim held to its exact shape (`token-claims.ts`) against the injected clock. Refresh tokens are the
+ * session's (`RefreshTokens`).
  */
 @Injectable()
 export class TokenService {
@@ -82,13 +75,6 @@ export class TokenService {
     const now = this.nowSeconds();
     const claims = await this.verify(token, now);
     return claims && isMfaClaims(claims, now) ? { ...claims, firstFactor: claims.amr[0] } : undefined;
-  }
-
-  /** Verified access claims, or undefined for anything else (bad signature, expired, wrong type or shape). */
-  async verifyAccess(token: string): Promise<AccessClaims | undefined> {
-    const now = this.nowSeconds();
-    const claims = await this.verify(token, now);
-    return claims && isAccessClaims(claims, now) ? claims : undefined;
   }
 
   private async verify(token: string, now: number): Promise<Claims | undefined> {
