@@ -54,7 +54,12 @@ export class JwtAuthGuard implements CanActivate {
       attempt.success = resolve;
       attempt.fail = () => reject(new UnauthorizedException('Invalid or expired access token'));
       attempt.error = reject;
-      attempt.authenticate(request, {});
+      try {
+        attempt.authenticate(request, {});
+      } catch {
+        // jsonwebtoken reads a verified payload's claims without a null check: a signed `null` throws here.
+        attempt.fail();
+      }
     });
   }
 }

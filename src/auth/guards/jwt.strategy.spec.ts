@@ -129,6 +129,14 @@ describe('JwtStrategy, run by JwtAuthGuard', () => {
     await t.expectInvalid(`${header}.${payload}.${wrongKey}`);
   });
 
+  it('refuses a validly signed payload that is not an object (JSON null, a number) with 401, not a crash', async () => {
+    const sign = (payload: string) => {
+      const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${Buffer.from(payload).toString('base64url')}`;
+      return `${unsigned}.${createHmac('sha256', t.config.jwt.secret).update(unsigned).digest('base64url')}`;
+    };
+    for (const payload of ['null', '42', '"text"', '[]']) await t.expectInvalid(sign(payload));
+  });
+
   it('refuses a valid signature over a token of another type', async () => {
     const now = Math.floor(START / 1000);
     const mfa = new JwtService().sign(
