@@ -754,7 +754,7 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         "cores. Fixed: jsonwebtoken rebuilt the HS256 key on every verify (6c0922a, 30% of this CPU); TypeORM's " +
         'query builder in the session check and the account lookup (26%) is now plain SQL, run as named prepared ' +
         'statements so PostgreSQL no longer plans them on every call (src/database/prepared-query.ts). What is ' +
-        'left is the price of two PostgreSQL round trips per request (the session check of AccessTokenGuard, ' +
+        'left is the price of two PostgreSQL round trips per request (the session check of JwtStrategy, ' +
         'then the account) with PostgreSQL on the same cores, against a probe that has none. 0.6 needs no round ' +
         'trip for the session check: a per-replica session cache invalidated through LISTEN/NOTIFY, which gives ' +
         'up "a revoked session is refused at once on every replica". We keep that guarantee.',
