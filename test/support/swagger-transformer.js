@@ -6,6 +6,10 @@ const options = nestCli.compilerOptions.plugins.find((p) => p.name === '@nestjs/
 
 module.exports = {
   name: 'nestjs-swagger-transformer',
-  version: 1,
-  factory: (compiler) => plugin.before(options, compiler.program),
+  // Part of ts-jest's cache key: a change here (2), a new plugin version or new options in nest-cli.json
+  // recompile every file.
+  version: `2:${require('@nestjs/swagger/package.json').version}:${JSON.stringify(options)}`,
+  // The language service's current program: `compiler.program` is the one ts-jest started with, which holds
+  // none of the files compiled since, so the plugin could not resolve a handler's return type (its response).
+  factory: (compiler) => plugin.before(options, compiler._languageService?.getProgram() ?? compiler.program),
 };
