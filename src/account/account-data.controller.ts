@@ -1,18 +1,16 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { AccountDeletion } from './account-deletion.service';
 import { AccountExport } from './account-export.service';
 import { AccountExportDto, DeleteAccountDto } from './dto/account-data.dto';
+import { CURRENT_PASSWORD_WRONG } from '../lockout/lockout-api-errors';
 import { RequiresProof } from '../lockout/requires-proof.decorator';
+import { MFA_INVALID_CODE } from '../mfa/mfa-api-errors';
+import { HASHER_OVERLOADED } from '../passwords/password-api-errors';
+import { SESSION_ENDED } from '../session/session-api-errors';
 
 /** The signed-in user's own data. */
 @ApiTags('users')
@@ -27,6 +25,7 @@ export class AccountDataController {
   /** Everything the service keeps about the caller, as one JSON document (no hashes, secrets or tokens). */
   @ApiOperation({ summary: 'Export my data' })
   @ApiOkResponse({ type: AccountExportDto })
+  @ApiErrors(SESSION_ENDED)
   @Header('content-disposition', 'attachment; filename="twofold-account.json"')
   @Header('cache-control', 'no-store')
   @Get('me/export')
@@ -41,8 +40,12 @@ export class AccountDataController {
    */
   @ApiOperation({ summary: 'Delete my account' })
   @ApiNoContentResponse({ description: 'Account deleted' })
-  @ApiBadRequestResponse({ description: 'The 2FA code is missing, malformed or wrong' })
-  @ApiForbiddenResponse({ description: 'The password is wrong' })
+  @ApiErrors(
+    { ...MFA_INVALID_CODE, description: `With 2FA on: ${MFA_INVALID_CODE.description}` },
+    SESSION_ENDED,
+    CURRENT_PASSWORD_WRONG,
+    HASHER_OVERLOADED,
+  )
   @RequiresProof()
   @Delete('me')
   @HttpCode(HttpStatus.NO_CONTENT)

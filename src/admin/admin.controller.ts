@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors, domainError } from '../common/decorators/api-errors.decorator';
 import { AdminOnly, CurrentUser } from '../common/decorators/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { UserAdminService } from '../users/user-admin.service';
@@ -12,6 +13,13 @@ import { AdminStatsService } from './admin-stats.service';
 import { AdminReasonDto, AuditQueryDto, UserSearchQueryDto } from './dto/admin-requests.dto';
 import { AdminStatsDto, AuditPageDto, AuditVerifyDto } from './dto/admin-responses.dto';
 import { AdminUserDetailDto, AdminUserPageDto } from '../users/dto/admin-user.dto';
+import { FEATURE_FLAG_ERRORS, FeatureFlagError } from '../feature-flags/feature-flag.exception';
+import { MFA_NOT_ENABLED } from '../mfa/mfa-api-errors';
+import { MFA_ERRORS, MfaError } from '../mfa/mfa.exception';
+import { USER_ERRORS, UserError } from '../users/user.exception';
+
+const USER_NOT_FOUND = domainError(USER_ERRORS, UserError.UserNotFound, 'No such user');
+const flagError = (code: FeatureFlagError, description: string) => domainError(FEATURE_FLAG_ERRORS, code, description);
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -34,6 +42,7 @@ export class AdminController {
   /** Accounts by email or display name, oldest first, a page at a time. */
   @ApiOperation({ summary: 'Search users' })
   @ApiOkResponse({ type: AdminUserPageDto })
+  @ApiErrors(domainError(USER_ERRORS, UserError.InvalidCursor, '`cursor` is not one this search gave'))
   @Get('users')
   searchUsers(@Query() query: UserSearchQueryDto): Promise<AdminUserPageDto> {
     return this.users.search(query.query, query.cursor, query.limit ?? 20);
@@ -42,15 +51,16 @@ export class AdminController {
   /** Lock state, failures, 2FA, sessions and last login; never a hash or secret. */
   @ApiOperation({ summary: 'One user, for support' })
   @ApiOkResponse({ type: AdminUserDetailDto })
-  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiErrors(USER_NOT_FOUND)
   @Get('users/:id')
   user(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<AdminUserDetailDto> {
     return this.users.detail(id, admin.userId);
   }
 
+  /** Ends a lockout and clears the failure count, e.g. for a user locked out by someone guessing. */
   @ApiOperation({ summary: 'Unlock a locked account' })
   @ApiNoContentResponse({ description: 'Unlocked; the failure count starts again' })
-  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiErrors(USER_NOT_FOUND)
   @Post('users/:id/unlock')
   @HttpCode(HttpStatus.NO_CONTENT)
   async unlock(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
@@ -63,7 +73,11 @@ export class AdminController {
    */
   @ApiOperation({ summary: "Turn off a user's 2FA" })
   @ApiNoContentResponse({ description: '2FA off; the user was notified and signed out everywhere' })
-  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiErrors(
+    domainError(MFA_ERRORS, MfaError.ReasonRequired, 'The reason is empty or too long'),
+    domainError(MFA_ERRORS, MfaError.UserNotFound, 'No such user'),
+    { ...MFA_NOT_ENABLED, description: 'Two-factor authentication is off for this user' },
+  )
   @Post('users/:id/2fa/disable')
   @HttpCode(HttpStatus.NO_CONTENT)
   async disableMfa(
@@ -74,18 +88,20 @@ export class AdminController {
     await this.mfa.disableFor(id, admin.userId, dto.reason);
   }
 
+  /** Ends every session of the user; the next login answers `password_change_required`. */
   @ApiOperation({ summary: 'Make a user change their password at the next login' })
   @ApiNoContentResponse({ description: 'Sessions ended; the next login gets a password_change token' })
-  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiErrors(USER_NOT_FOUND)
   @Post('users/:id/force-password-change')
   @HttpCode(HttpStatus.NO_CONTENT)
   async forcePasswordChange(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
     await this.users.forcePasswordChange(id, admin.userId);
   }
 
+  /** Ends every session of the user and their refresh tokens, e.g. when a token may have been stolen. */
   @ApiOperation({ summary: "End all of a user's sessions" })
   @ApiNoContentResponse({ description: 'Every session of the user ended' })
-  @ApiNotFoundResponse({ description: 'No such user' })
+  @ApiErrors(USER_NOT_FOUND)
   @Post('users/:id/sessions/revoke')
   @HttpCode(HttpStatus.NO_CONTENT)
   async revokeSessions(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
@@ -115,6 +131,7 @@ export class AdminController {
     return this.audit.verifyChain();
   }
 
+  /** Every flag the code knows, with its stored state or its default. */
   @ApiOperation({ summary: 'List feature flags' })
   @ApiOkResponse({ type: FeatureFlagDto, isArray: true })
   @Get('feature-flags')
@@ -125,7 +142,14 @@ export class AdminController {
   /** Omitted fields keep their values; the change is audited with the state before and after. */
   @ApiOperation({ summary: 'Change a feature flag' })
   @ApiOkResponse({ type: FeatureFlagDto })
-  @ApiNotFoundResponse({ description: 'No such flag' })
+  @ApiErrors(
+    flagError(FeatureFlagError.InvalidEnabled, '`enabled` is not a boolean'),
+    flagError(FeatureFlagError.InvalidRolloutPercent, '`rolloutPercent` is not a whole number from 0 to 100'),
+    flagError(FeatureFlagError.UnknownRole, '`roles` holds an unknown role'),
+    flagError(FeatureFlagError.InvalidEmail, '`allowEmails` holds an invalid email address'),
+    flagError(FeatureFlagError.TooManyEmails, '`allowEmails` holds too many addresses'),
+    flagError(FeatureFlagError.UnknownFlag, 'No such flag'),
+  )
   @Put('feature-flags/:key')
   updateFeatureFlag(
     @Param('key') key: string,
@@ -135,6 +159,7 @@ export class AdminController {
     return this.flags.update(key, dto, admin.userId);
   }
 
+  /** Users, 2FA adoption, locked accounts, backup codes used and failed logins in the last 24 hours, active sessions. */
   @ApiOperation({ summary: 'Adoption and security figures' })
   @ApiOkResponse({ type: AdminStatsDto })
   @Get('stats')

@@ -1,15 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiGoneResponse,
-  ApiHeader,
-  ApiResponse,
-  ApiNoContentResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, DEPENDENCY_UNAVAILABLE, domainError } from '../common/decorators/api-errors.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { AcceptedResponseDto } from './dto/accepted-response.dto';
@@ -23,9 +15,21 @@ import { RequireFlag } from '../feature-flags/require-flag.decorator';
 import { MAGIC_LINK_FLAG } from './magic-link-flag';
 import { wantsCookies } from './auth-cookies';
 import { LoginResponseDto } from './dto/login-response.dto';
+import { ApiCookieMode, LOGIN_EXAMPLES } from './sign-in-api-docs';
+import { ACCOUNT_LOCKED } from '../lockout/lockout-api-errors';
+import { HASHER_OVERLOADED, PASSWORD_REUSED, WEAK_PASSWORD } from '../passwords/password-api-errors';
+import { AUTH_ERRORS, AuthError } from './auth.exception';
+
+const INVALID_LINK = domainError(AUTH_ERRORS, AuthError.InvalidLinkToken, 'Not a link this service sent');
+const LINK_GONE = domainError(
+  AUTH_ERRORS,
+  AuthError.LinkTokenGone,
+  'The link was used, replaced by a newer one, or expired; ask for a new one',
+);
 
 /** The flows driven by links in mail: password reset, email verification and magic-link sign-in. */
 @ApiTags('auth')
+@ApiErrors(DEPENDENCY_UNAVAILABLE)
 @Controller('auth')
 export class AccountLinksController {
   constructor(
@@ -57,8 +61,7 @@ export class AccountLinksController {
    */
   @ApiOperation({ summary: 'Reset my password with the link from the mail' })
   @ApiNoContentResponse({ description: 'Password set; every session ended' })
-  @ApiBadRequestResponse({ description: 'Unknown token, or a new password that fails the policy or history' })
-  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
+  @ApiErrors(INVALID_LINK, WEAK_PASSWORD, PASSWORD_REUSED, LINK_GONE, HASHER_OVERLOADED)
   @Public()
   @RateLimit('passwordReset')
   @Post('password/reset')
@@ -70,8 +73,7 @@ export class AccountLinksController {
   /** Confirms the email address with the token from the verification link. */
   @ApiOperation({ summary: 'Confirm my email address' })
   @ApiNoContentResponse({ description: 'Email address confirmed' })
-  @ApiBadRequestResponse({ description: 'Unknown token' })
-  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
+  @ApiErrors(INVALID_LINK, LINK_GONE)
   @Public()
   @Post('email/verify')
   @HttpCode(HttpStatus.NO_CONTENT)
@@ -121,11 +123,14 @@ export class AccountLinksController {
    * locked). The link works once; a used, replaced or expired link answers 410.
    */
   @ApiOperation({ summary: 'Sign in with a magic link' })
-  @ApiBadRequestResponse({ description: 'Unknown or malformed token' })
-  @ApiGoneResponse({ description: 'The link was used, replaced by a newer one, or expired' })
-  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
+  @ApiOkResponse({ type: LoginResponseDto, examples: LOGIN_EXAMPLES })
+  @ApiErrors(
+    INVALID_LINK,
+    { ...LINK_GONE, description: `${LINK_GONE.description}, or the account may no longer sign in without a password` },
+    ACCOUNT_LOCKED,
+  )
   @RequireFlag(MAGIC_LINK_FLAG)
-  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @ApiCookieMode()
   @Public()
   @RateLimit('login')
   @Post('magic-link/verify')

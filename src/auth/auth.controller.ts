@@ -10,21 +10,10 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors, DEPENDENCY_UNAVAILABLE, domainError } from '../common/decorators/api-errors.decorator';
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
@@ -38,7 +27,13 @@ import { SecondFactorSignIn } from './second-factor-sign-in.service';
 import { TokenDelivery } from './token-delivery';
 import { SessionService } from '../session/session.service';
 import { UsersService } from '../users/users.service';
+import { ACCOUNT_LOCKED, CURRENT_PASSWORD_WRONG } from '../lockout/lockout-api-errors';
 import { RequiresProof } from '../lockout/requires-proof.decorator';
+import { HASHER_OVERLOADED, PASSWORD_REUSED, WEAK_PASSWORD } from '../passwords/password-api-errors';
+import { SESSION_ENDED } from '../session/session-api-errors';
+import { USER_ERRORS, UserError } from '../users/user.exception';
+import { AUTH_ERRORS, AuthError } from './auth.exception';
+import { ApiCookieMode, LOGIN_EXAMPLES, SESSION_EXAMPLES } from './sign-in-api-docs';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { Login2faDto } from './dto/login-2fa.dto';
 import { LoginDto } from './dto/login.dto';
@@ -48,6 +43,7 @@ import { RegisterUserDto } from './dto/register-user.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 
 @ApiTags('auth')
+@ApiErrors(DEPENDENCY_UNAVAILABLE)
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -63,8 +59,16 @@ export class AuthController {
 
   /** Creates an account. Every password-policy problem is reported in one 400. */
   @ApiOperation({ summary: 'Register an account' })
-  @ApiBadRequestResponse({ description: 'Invalid input or a password that fails the policy (with the reasons)' })
-  @ApiConflictResponse({ description: 'An account with this email already exists' })
+  @ApiErrors(
+    WEAK_PASSWORD,
+    domainError(
+      AUTH_ERRORS,
+      AuthError.RegistrationClosed,
+      'Self-service registration is off (flag `registration_open`)',
+    ),
+    domainError(USER_ERRORS, UserError.EmailTaken, 'An account with this email already exists (in any letter case)'),
+    HASHER_OVERLOADED,
+  )
   @Public()
   @RateLimit('register')
   @Post('register')
@@ -77,12 +81,24 @@ export class AuthController {
    * An expired or admin-reset password answers `password_change_required` with a restricted token.
    */
   @ApiOperation({ summary: 'Log in with email and password' })
-  @ApiUnauthorizedResponse({ description: 'Invalid email or password' })
-  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
-  @ApiServiceUnavailableResponse({ description: 'Too many logins in progress; retry after Retry-After seconds' })
+  @ApiOkResponse({ type: LoginResponseDto, examples: LOGIN_EXAMPLES })
+  @ApiErrors(
+    domainError(
+      AUTH_ERRORS,
+      AuthError.InvalidCredentials,
+      'Wrong email or password: the same answer, in about the same time, whether or not the account exists',
+    ),
+    domainError(
+      AUTH_ERRORS,
+      AuthError.EmailNotVerified,
+      'EMAIL_VERIFICATION=required and the address is not confirmed',
+    ),
+    ACCOUNT_LOCKED,
+    HASHER_OVERLOADED,
+  )
   @Public()
   @RateLimit('login')
-  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @ApiCookieMode()
   @Post('login')
   @HttpCode(HttpStatus.OK)
   async login(
@@ -99,9 +115,17 @@ export class AuthController {
    * a backup code. Answers like login, with an `aal2` session. Wrong codes count towards the lockout.
    */
   @ApiOperation({ summary: 'Complete a login with a TOTP or backup code' })
-  @ApiUnauthorizedResponse({ description: 'Wrong code, or an expired or used MFA token' })
-  @ApiResponse({ status: 423, description: 'Account locked; `lockedUntil` says until when' })
-  @ApiHeader({ name: 'X-Auth-Mode', required: false, description: '`cookie`: deliver the tokens as cookies' })
+  @ApiOkResponse({ type: LoginResponseDto, examples: SESSION_EXAMPLES })
+  @ApiErrors(
+    domainError(AUTH_ERRORS, AuthError.InvalidMfaToken, 'The `mfaToken` expired, was used already, or is not one'),
+    domainError(
+      AUTH_ERRORS,
+      AuthError.InvalidSecondFactor,
+      'Wrong or already used code; it counts towards the lockout',
+    ),
+    ACCOUNT_LOCKED,
+  )
+  @ApiCookieMode()
   @Public()
   @RateLimit('login2fa')
   @Post('login/2fa')
@@ -120,9 +144,16 @@ export class AuthController {
    * access token and a new refresh token; the old one dies.
    */
   @ApiOperation({ summary: 'Rotate a refresh token' })
-  @ApiOkResponse({ type: LoginResponseDto })
-  @ApiUnauthorizedResponse({ description: 'Unknown, expired, revoked or reused refresh token' })
-  @ApiForbiddenResponse({ description: 'Cookie mode without a matching X-CSRF-Token header' })
+  @ApiOkResponse({ type: LoginResponseDto, examples: SESSION_EXAMPLES })
+  @ApiErrors(
+    domainError(
+      AUTH_ERRORS,
+      AuthError.InvalidRefreshToken,
+      'Unknown, expired or revoked refresh token, or a reused one (which ends every session of the user)',
+    ),
+    { status: 401, description: 'No refresh token in the body or the `refresh_token` cookie' },
+    { status: 403, description: 'Cookie mode without the `X-CSRF-Token` header matching the `csrf_token` cookie' },
+  )
   @Public()
   @RateLimit('refresh')
   @Post('refresh')
@@ -159,8 +190,7 @@ export class AuthController {
    */
   @ApiOperation({ summary: 'Change my password' })
   @ApiNoContentResponse({ description: 'Password changed; other sessions ended' })
-  @ApiBadRequestResponse({ description: 'The new password fails the policy or was used recently' })
-  @ApiForbiddenResponse({ description: 'The current password is wrong' })
+  @ApiErrors(WEAK_PASSWORD, PASSWORD_REUSED, SESSION_ENDED, CURRENT_PASSWORD_WRONG, HASHER_OVERLOADED)
   @Authenticated()
   @AllowScope('password_change')
   @RequiresProof()
@@ -172,6 +202,7 @@ export class AuthController {
 
   /** The signed-in user and the current session. */
   @ApiOperation({ summary: 'Who am I' })
+  @ApiErrors(SESSION_ENDED)
   @Authenticated()
   @AllowScope('password_change', 'mfa_enrollment')
   @Get('me')

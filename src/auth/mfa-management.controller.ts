@@ -1,17 +1,13 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
+import { CURRENT_PASSWORD_WRONG } from '../lockout/lockout-api-errors';
+import { MFA_INVALID_CODE, MFA_NOT_ENABLED } from '../mfa/mfa-api-errors';
+import { HASHER_OVERLOADED } from '../passwords/password-api-errors';
+import { SESSION_ENDED } from '../session/session-api-errors';
 import { MfaService } from '../mfa/mfa.service';
 import { BackupCodesResponseDto } from './dto/backup-codes-response.dto';
 import { DisableMfaDto } from './dto/disable-mfa.dto';
@@ -38,9 +34,7 @@ export class MfaManagementController {
    */
   @ApiOperation({ summary: 'Turn two-factor authentication off' })
   @ApiNoContentResponse({ description: 'Two-factor authentication is off; other sessions ended' })
-  @ApiBadRequestResponse({ description: 'The code is malformed or not valid' })
-  @ApiForbiddenResponse({ description: 'The password is wrong' })
-  @ApiConflictResponse({ description: 'Two-factor authentication is off already' })
+  @ApiErrors(MFA_INVALID_CODE, SESSION_ENDED, CURRENT_PASSWORD_WRONG, MFA_NOT_ENABLED, HASHER_OVERLOADED)
   @RequiresProof()
   @Post('disable')
   @HttpCode(HttpStatus.NO_CONTENT)
@@ -56,8 +50,7 @@ export class MfaManagementController {
   @ApiOperation({ summary: 'Regenerate backup codes' })
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ type: BackupCodesResponseDto, description: 'JSON, or a text file with Accept: text/plain' })
-  @ApiBadRequestResponse({ description: 'The code is malformed or not valid' })
-  @ApiConflictResponse({ description: 'Two-factor authentication is off' })
+  @ApiErrors(MFA_INVALID_CODE, SESSION_ENDED, MFA_NOT_ENABLED)
   @RequiresProof()
   @Post('backup-codes/regenerate')
   @HttpCode(HttpStatus.OK)

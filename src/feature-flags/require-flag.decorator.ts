@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiNotFoundResponse } from '@nestjs/swagger';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { FlagKey } from './flags';
 
 /** Metadata under which `@RequireFlag` names the route's flag; the global AuthorizationGuard reads it. */
@@ -13,5 +13,5 @@ export const REQUIRED_FLAG_KEY = 'requiredFlag';
 export const RequireFlag = (key: FlagKey): MethodDecorator & ClassDecorator =>
   applyDecorators(
     SetMetadata(REQUIRED_FLAG_KEY, key),
-    ApiNotFoundResponse({ description: `Not available: feature flag \`${key}\` is off` }),
+    ApiErrors({ status: 404, description: `Not available: feature flag \`${key}\` is off` }),
   );

@@ -1,11 +1,25 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ApiErrors, ErrorDoc } from '../common/decorators/api-errors.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { Config } from '../config/configuration';
 import { LivenessResponseDto } from './dto/liveness-response.dto';
 import { ReadinessIndicators } from './readiness.indicators';
+
+const checks = { type: 'object', additionalProperties: { type: 'object' } } as const;
+
+/** Terminus's report, in the error shape (its `error` map becomes the reason phrase). */
+const NOT_READY: ErrorDoc = {
+  status: 503,
+  description: 'Not ready: the database is unreachable, migrations are pending, or the service is shutting down',
+  fields: {
+    status: { type: 'string', enum: ['error', 'shutting_down'] },
+    info: { ...checks, description: 'The checks that passed' },
+    details: { ...checks, description: 'Every check (lifecycle, database, migrations) and Redis, with its status' },
+  },
+};
 
 @ApiTags('health')
 @Public()
@@ -29,7 +43,7 @@ export class HealthController {
    * `details.redis` but does not make the replica unready (rate limits fall back to local counters).
    */
   @ApiOperation({ summary: 'Readiness probe' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: a dependency is down or the service is shutting down' })
+  @ApiErrors(NOT_READY)
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: true })
   ready(): Promise<HealthCheckResult> {
@@ -38,7 +52,7 @@ export class HealthController {
 
   /** The same as `/health/ready`. */
   @ApiOperation({ summary: 'Readiness probe (alias of /health/ready)' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready' })
+  @ApiErrors(NOT_READY)
   @Get()
   @HealthCheck({ swaggerDocumentation: true })
   aggregate(): Promise<HealthCheckResult> {

@@ -1,7 +1,8 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
+import { ACCOUNT_LOCKED } from './lockout-api-errors';
 
 /**
  * Marks a route whose action needs proof at the time (`ProofService`): limited per user by
@@ -9,11 +10,4 @@ import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
  * with the lockout its failures lead to.
  */
 export const RequiresProof = (): MethodDecorator =>
-  applyDecorators(
-    RateLimit('sensitiveAction'),
-    UseGuards(RateLimitGuard),
-    ApiResponse({
-      status: 423,
-      description: 'Account locked: failed sign-ins and failed proofs count alike; `lockedUntil` says until when',
-    }),
-  );
+  applyDecorators(RateLimit('sensitiveAction'), UseGuards(RateLimitGuard), ApiErrors(ACCOUNT_LOCKED));

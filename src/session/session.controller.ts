@@ -1,10 +1,13 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ApiErrors, domainError } from '../common/decorators/api-errors.decorator';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { describeSession } from './dto/session-view.dto';
 import { SessionResponseDto } from './dto/session-response.dto';
 import { SessionTimesResponseDto } from './dto/session-times-response.dto';
+import { CURRENT_SESSION_GONE } from './session-api-errors';
+import { SESSION_ERRORS, SessionError } from './session.exception';
 import { SessionService } from './session.service';
 
 @ApiTags('sessions')
@@ -23,6 +26,7 @@ export class SessionController {
 
   /** Expiry times of the current session, for a client's timeout warning. */
   @ApiOperation({ summary: 'Current session timeouts' })
+  @ApiErrors(CURRENT_SESSION_GONE)
   @Get('current')
   current(@CurrentUser() user: AuthUser): Promise<SessionTimesResponseDto> {
     return this.sessions.times(user.sessionId);
@@ -30,6 +34,7 @@ export class SessionController {
 
   /** Restarts the idle timer (never past the absolute limit). */
   @ApiOperation({ summary: 'Extend the current session' })
+  @ApiErrors(CURRENT_SESSION_GONE)
   @Post('current/extend')
   @HttpCode(HttpStatus.OK)
   extend(@CurrentUser() user: AuthUser): Promise<SessionTimesResponseDto> {
@@ -39,7 +44,7 @@ export class SessionController {
   /** Ends one of the caller's sessions; another user's session id answers 404. */
   @ApiOperation({ summary: 'End one of my sessions' })
   @ApiNoContentResponse({ description: 'Session ended' })
-  @ApiNotFoundResponse({ description: 'No such session of yours' })
+  @ApiErrors(domainError(SESSION_ERRORS, SessionError.NotFound, 'No such active session of yours'))
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   async revoke(@CurrentUser() user: AuthUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {

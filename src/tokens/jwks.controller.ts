@@ -1,5 +1,6 @@
 import { Controller, Get, Header, NotFoundException } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { JwksResponseDto } from './dto/jwks-response.dto';
 import { SigningKeys } from './signing-keys';
@@ -12,7 +13,7 @@ export class JwksController {
 
   /** The public key that verifies access tokens, when they are signed with ES256 (JWT_PRIVATE_KEY). */
   @ApiOperation({ summary: 'JSON Web Key Set for verifying access tokens' })
-  @ApiNotFoundResponse({ description: 'Tokens are signed with a shared secret (HS256): there is no public key' })
+  @ApiErrors({ status: 404, description: 'Tokens are signed with a shared secret (HS256): there is no public key' })
   @Header('cache-control', 'public, max-age=300')
   @Get('jwks.json')
   jwks(): JwksResponseDto {

@@ -1,8 +1,9 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { SecurityConfig } from '../../config/security.config';
 import { AuthUser, Role, Scope } from '../auth/auth-user';
+import { ApiErrors, DEPENDENCY_UNAVAILABLE } from './api-errors.decorator';
 
 export const ALLOWED_SCOPES_KEY = 'allowedScopes';
 export const ROLES_KEY = 'roles';
@@ -33,13 +34,24 @@ export const RequireAal2 = (setting: Aal2Setting): MethodDecorator & ClassDecora
 export const AdminOnly = (): ClassDecorator & MethodDecorator =>
   applyDecorators(Roles('admin'), RequireAal2('adminRequireMfa'), Authenticated());
 
-/** Swagger security and the 401/403 answers every authenticated route shares. */
+/**
+ * Swagger security and the errors every authenticated route shares: the guards' 401 and 403, and the 503
+ * of the session check when the database is down.
+ */
 export const Authenticated = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
     ApiBearerAuth('bearer'),
     ApiCookieAuth('cookie'),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid or expired access token, or a revoked session' }),
-    ApiForbiddenResponse({ description: 'The token scope, assurance level or role does not allow this route' }),
+    ApiErrors(
+      { status: 401, description: 'Missing, invalid or expired access token, or its session ended' },
+      {
+        status: 403,
+        description:
+          "The token's scope, the caller's role or the session's assurance level does not open this route, or a " +
+          'cookie-authenticated request lacks the matching `X-CSRF-Token` header',
+      },
+      DEPENDENCY_UNAVAILABLE,
+    ),
   );
 
 /** The authenticated caller, set by the global guard. */
