@@ -92,9 +92,10 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl: string): 
   return SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
 }
 
-/** Swagger UI on `/docs`, the OpenAPI 3 document on `/docs-json` and `/docs-yaml`. */
+/** Swagger UI on `/docs`, the OpenAPI 3 document on `/docs-json` and `/docs-yaml`; nothing when DOCS_ENABLED=false. */
 export function setupSwagger(app: INestApplication): void {
   const config = app.get<ConfigService<Config, true>>(ConfigService);
+  if (!config.get('app.docsEnabled', { infer: true })) return;
   const publicUrl = config.get('app.publicUrl', { infer: true });
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, publicUrl), {
     jsonDocumentUrl: 'docs-json',

@@ -191,3 +191,23 @@ describe('the OpenAPI document', () => {
     }
   });
 });
+
+describe('DOCS_ENABLED=false', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { DOCS_ENABLED: 'false' } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('serves neither Swagger UI nor the document', async () => {
+    for (const path of ['/docs', '/docs-json', '/docs-yaml']) {
+      const res = await t.http.get(path);
+      expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status: 404, error: 'Not Found' });
+    }
+    expect((await t.http.get('/health/live')).status).toBe(200);
+  });
+});

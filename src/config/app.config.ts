@@ -20,6 +20,8 @@ export interface AppConfig {
   shutdownDelayMs: number;
   /** The longest a shutdown may wait for in-flight requests before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Serve Swagger UI and the OpenAPI document (`/docs`, `/docs-json`, `/docs-yaml`). */
+  docsEnabled: boolean;
 }
 
 export function readAppConfig(env: EnvReader): AppConfig {
@@ -37,5 +39,6 @@ export function readAppConfig(env: EnvReader): AppConfig {
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownDelayMs: env.int('SHUTDOWN_DELAY_MS', nodeEnv === 'production' ? 5000 : 0, 0, 120_000),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 300_000),
+    docsEnabled: env.bool('DOCS_ENABLED', true),
   };
 }
