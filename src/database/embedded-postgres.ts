@@ -1,8 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DataDirInUseError, DataDirLock } from './data-dir-lock';
 
 export interface EmbeddedPostgresOptions {
@@ -17,6 +19,26 @@ export interface EmbeddedPostgresOptions {
  * The server multiplexes them over PGlite's single backend, one transaction at a time.
  */
 const MAX_CONNECTIONS = 4;
+
+/**
+ * Server settings on top of PGlite's own. initdb sizes shared_buffers for a server (128MB), all of it
+ * touched at start in PGlite's WebAssembly memory, which never shrinks; a development database fits in
+ * 16MB. Passed at every start, so a data directory made before keeps working and gets them too.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * A new data directory is initialised (initdb) in a child process: initdb takes ~750 MB of WebAssembly
+ * memory for a few seconds, which this process's garbage collector would otherwise hold long after (an
+ * idle service kept ~860 MB). The child gives it back when it exits; this process then opens the result.
+ */
+const INITDB_SCRIPT = `const [pglite, dataDir, params] = process.argv.slice(1);
+require(pglite).PGlite.create({ dataDir, startParams: JSON.parse(params) }).then((db) => db.close());`;
+
+async function initdbInChildProcess(dataDir: string): Promise<void> {
+  const pglite = require.resolve('@electric-sql/pglite');
+  await promisify(execFile)(process.execPath, ['-e', INITDB_SCRIPT, pglite, dataDir, JSON.stringify(START_PARAMS)]);
+}
 
 /** Where the embedded database of a DATA_DIR lives. */
 export const embeddedDataDir = (dataDir: string): string => join(dataDir, 'pglite');
@@ -45,7 +67,14 @@ export class EmbeddedPostgres {
       lock = DataDirLock.acquire(options.dataDir);
     }
     try {
-      const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+      if (options.dataDir && !options.loadDataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
+        await initdbInChildProcess(options.dataDir);
+      }
+      const db = await PGlite.create({
+        dataDir: options.dataDir,
+        loadDataDir: options.loadDataDir,
+        startParams: START_PARAMS,
+      });
       // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
       const socketDir = mkdtempSync(join(tmpdir(), 'twofold-pg-'));
       const server = new PGLiteSocketServer({
