@@ -10,6 +10,7 @@ import { installRequestContext } from './common/http/request-context';
 import { requestIdFor } from './common/http/request-id';
 import { computeSecurityHeaders, SecurityHeaders } from './common/http/security-headers';
 import { Config } from './config/configuration';
+import { ManagementListener } from './health/management-listener';
 import { ShutdownState } from './health/shutdown-state';
 import { RequestLogger } from './logging/request-logger';
 import { MetricsService } from './metrics/metrics.service';
@@ -76,6 +77,7 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
   await installRequestContext(fastify);
   app.get(MetricsService).observeHttp(fastify);
   app.get(RequestLogger).logRequests(fastify);
+  app.get(ManagementListener).install(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     // The API speaks JSON only: any other request body is refused before parsing.
     const hasBody =

@@ -13,7 +13,8 @@ describe('deployment files', () => {
   let paths: string[];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // As compose runs it: probes and metrics on a management port of their own (any free one here).
+    t = await startTestApp({ env: { MANAGEMENT_PORT: '0' } });
     paths = Object.keys((await t.http.get('/docs-json')).body.paths);
   });
 
@@ -30,11 +31,11 @@ describe('deployment files', () => {
     expect(read('package.json')).toContain('"start:prod": "node dist/src/main.js"');
   });
 
-  it('probes liveness on a route the app serves', async () => {
+  it('probes liveness on a route the app serves, on MANAGEMENT_PORT when set', async () => {
     const healthcheck = /HEALTHCHECK[\s\S]*?\/health\/live/.exec(read('docker/Dockerfile'));
-    expect(healthcheck).not.toBeNull();
+    expect(healthcheck?.[0]).toContain('process.env.MANAGEMENT_PORT||process.env.PORT');
     expect(paths).toContain('/health/live');
-    expect((await t.http.get('/health/live')).status).toBe(200);
+    expect((await t.management?.get('/health/live'))?.status).toBe(200);
   });
 
   it('wires the compose stack to PostgreSQL, Redis and an SMTP catcher with valid configuration', () => {
@@ -50,9 +51,10 @@ describe('deployment files', () => {
       'redis',
     ]);
     const app = compose.services.app;
-    expect(app.healthcheck?.test.join(' ')).toContain('/health/ready');
-    expect(paths).toContain('/health/ready');
     const env = app.environment ?? {};
+    expect(env.MANAGEMENT_PORT).toBe('9000');
+    expect(app.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${env.MANAGEMENT_PORT}/health/ready`);
+    expect(paths).toContain('/health/ready');
     expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
     expect(env.REDIS_URL).toBe('redis://redis:6379');
     expect(env.SMTP_URL).toBe('smtp://mailpit:1025');
@@ -61,7 +63,9 @@ describe('deployment files', () => {
   });
 
   it('has Prometheus scrape the metrics route and load the alerts, which name only metrics the app exports', async () => {
-    const compose = parse(read('docker/docker-compose.yml')) as { services: Record<string, { volumes?: string[] }> };
+    const compose = parse(read('docker/docker-compose.yml')) as {
+      services: Record<string, { volumes?: string[]; ports?: string[]; environment?: Record<string, string> }>;
+    };
     expect(compose.services.prometheus.volumes).toEqual(
       expect.arrayContaining([
         './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
@@ -74,10 +78,13 @@ describe('deployment files', () => {
     };
     expect(prometheus.rule_files).toEqual(['alerts.yml']);
     const [scrape] = prometheus.scrape_configs;
-    expect(scrape.static_configs[0].targets).toEqual(['app:3000']);
+    // Prometheus reaches the management port on the compose network; the host never sees it.
+    const managementPort = compose.services.app.environment?.MANAGEMENT_PORT;
+    expect(scrape.static_configs[0].targets).toEqual([`app:${managementPort}`]);
+    expect(compose.services.app.ports?.some((port) => port.endsWith(`:${managementPort}`))).toBe(false);
     expect(paths).toContain(scrape.metrics_path);
 
-    const exported = (await t.http.get(scrape.metrics_path)).text;
+    const exported = (await t.management?.get(scrape.metrics_path))?.text;
     const alerts = parse(read('docker/prometheus/alerts.yml')) as { groups: { rules: { expr: string }[] }[] };
     const used = new Set(
       alerts.groups.flatMap((group) => group.rules.flatMap((rule) => rule.expr.match(/\bauth_[a-z_]+/g) ?? [])),

@@ -40,7 +40,7 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
 }
 interface PodTemplate {
-  metadata: { labels: Labels };
+  metadata: { labels: Labels; annotations?: Labels };
   spec: {
     containers: Container[];
     restartPolicy?: string;
@@ -152,7 +152,8 @@ describe('Kubernetes manifests (docker/k8s)', () => {
   let routes: string[];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // As the ConfigMap runs it: probes and metrics on a management port of their own (any free one here).
+    t = await startTestApp({ env: { MANAGEMENT_PORT: '0' } });
     routes = Object.keys((await t.http.get('/docs-json')).body.paths);
   });
 
@@ -201,12 +202,15 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(matches(term.podAffinityTerm.labelSelector.matchLabels, template.metadata.labels)).toBe(true);
   });
 
-  it('probes routes the app serves, on the container port the ConfigMap makes it listen on', async () => {
+  it('probes routes the app serves, on the management port the ConfigMap makes it listen on', async () => {
     const deployment = one<Deployment>('Deployment');
     const configMap = one<ConfigMap>('ConfigMap');
     const [container] = deployment.spec.template.spec.containers;
     const http = container.ports?.find((port) => port.name === 'http');
+    const management = container.ports?.find((port) => port.name === 'management');
     expect(http?.containerPort).toBe(Number(configMap.data.PORT));
+    expect(management?.containerPort).toBe(Number(configMap.data.MANAGEMENT_PORT));
+    expect(management?.containerPort).not.toBe(http?.containerPort);
 
     const { startupProbe, livenessProbe, readinessProbe } = container;
     expect(livenessProbe?.httpGet?.path).toBe('/health/live');
@@ -216,9 +220,14 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect((startupProbe?.periodSeconds ?? 10) * (startupProbe?.failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
     for (const probe of [startupProbe, livenessProbe, readinessProbe]) {
       expect(routes).toContain(probe?.httpGet?.path);
-      expect(resolvePort(container, probe?.httpGet?.port ?? -1)).toBe(http?.containerPort);
-      expect((await t.http.get(probe?.httpGet?.path ?? '')).status).toBe(200);
+      expect(resolvePort(container, probe?.httpGet?.port ?? -1)).toBe(management?.containerPort);
+      expect((await t.management?.get(probe?.httpGet?.path ?? ''))?.status).toBe(200);
+      expect((await t.http.get(probe?.httpGet?.path ?? '')).status).toBe(404);
     }
+    // Prometheus scrapes the pods on the management port, where /metrics is.
+    const annotations = deployment.spec.template.metadata.annotations ?? {};
+    expect(Number(annotations['prometheus.io/port'])).toBe(management?.containerPort);
+    expect((await t.management?.get(annotations['prometheus.io/path']))?.status).toBe(200);
   });
 
   it('runs as a non-root user on a read-only root filesystem, with writable emptyDirs for /tmp and DATA_DIR', () => {
@@ -311,6 +320,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     });
     expect(config.app.nodeEnv).toBe('production');
     expect(config.app.port).toBe(container.ports?.find((port) => port.name === 'http')?.containerPort);
+    expect(config.app.managementPort).toBe(container.ports?.find((port) => port.name === 'management')?.containerPort);
     expect(config.app.dataDir).toBe(configMap.data.DATA_DIR);
     expect(config.app.trustProxy).toBe(1);
     expect(config.app.publicUrl).toMatch(/^https:\/\//);
@@ -383,13 +393,14 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(matches(pdb.spec.selector.matchLabels, one<Job>('Job').spec.template.metadata.labels)).toBe(false);
   });
 
-  it('exposes the container port through a ClusterIP Service on port 80', () => {
+  it('exposes the container port through a ClusterIP Service on port 80, and the management port nowhere', () => {
     const deployment = one<Deployment>('Deployment');
     const service = one<Service>('Service');
     const [container] = deployment.spec.template.spec.containers;
     expect(service.spec.type ?? 'ClusterIP').toBe('ClusterIP');
     expect(matches(service.spec.selector, deployment.spec.template.metadata.labels)).toBe(true);
-    const [port] = service.spec.ports;
+    const [port, ...others] = service.spec.ports;
+    expect(others).toEqual([]);
     expect(port.port).toBe(80);
     expect(resolvePort(container, port.targetPort)).toBe(Number(one<ConfigMap>('ConfigMap').data.PORT));
   });

@@ -69,6 +69,8 @@ describe('graceful shutdown', () => {
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
 
       expect(await service.exited).toBe(0);
+      expect(service.output()).toContain(`Listening on http://127.0.0.1:${port}`);
+      expect(service.output()).not.toContain('probes and metrics on');
       expect(service.output()).toContain('readiness is now 503');
     } finally {
       service.child.kill('SIGKILL');

@@ -9,6 +9,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface AppConfig {
   nodeEnv: NodeEnv;
   port: number;
+  /**
+   * Where the probes (`/health/*`) and `/metrics` are served instead of `port`, so they need not be public;
+   * undefined: on `port` with the API.
+   */
+  managementPort: number | undefined;
   host: string;
   publicUrl: string;
   dataDir: string;
@@ -28,9 +33,14 @@ export function readAppConfig(env: EnvReader): AppConfig {
   const nodeEnv = env.oneOf('NODE_ENV', NODE_ENVS, 'development');
   const port = env.int('PORT', 3000, 0, 65535);
   const dataDir = env.string('DATA_DIR', './data');
+  const managementPort = env.raw('MANAGEMENT_PORT') === undefined ? undefined : env.int('MANAGEMENT_PORT', 0, 0, 65535);
+  if (managementPort !== undefined && managementPort !== 0 && managementPort === port) {
+    env.fail('MANAGEMENT_PORT', 'must differ from PORT (unset it to serve probes and metrics on PORT)');
+  }
   return {
     nodeEnv,
     port,
+    managementPort,
     host: env.string('HOST', '0.0.0.0'),
     publicUrl: (env.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']) ?? '').replace(/\/+$/, ''),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),

@@ -54,6 +54,17 @@ describe('configuration', () => {
     ]);
   });
 
+  it('serves probes and metrics on PORT unless MANAGEMENT_PORT names another port', () => {
+    const managementPort = (env: Record<string, string>) =>
+      loadConfig({ NODE_ENV: 'test', ...SECRETS, ...env }).app.managementPort;
+    expect(managementPort({})).toBeUndefined();
+    expect(managementPort({ MANAGEMENT_PORT: '' })).toBeUndefined();
+    expect(managementPort({ MANAGEMENT_PORT: '9000' })).toBe(9000);
+    expect(() => managementPort({ MANAGEMENT_PORT: '3000' })).toThrow(/MANAGEMENT_PORT: must differ from PORT/);
+    expect(() => managementPort({ PORT: '8080', MANAGEMENT_PORT: '8080' })).toThrow(/must differ from PORT/);
+    expect(() => managementPort({ MANAGEMENT_PORT: 'metrics' })).toThrow(/MANAGEMENT_PORT: must be a whole number/);
+  });
+
   it('refuses a CLEANUP_CRON that is not a cron expression at boot, not at the first run', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', CLEANUP_CRON: 'every hour', ...SECRETS })).toThrow(
       /CLEANUP_CRON: must be a cron expression/,

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule } from '../database/database.module';
 import { HealthController } from './health.controller';
+import { ManagementListener } from './management-listener';
 import { ReadinessIndicators } from './readiness.indicators';
 import { ShutdownState } from './shutdown-state';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), DatabaseModule],
   controllers: [HealthController],
-  providers: [ShutdownState, ReadinessIndicators],
+  providers: [ShutdownState, ReadinessIndicators, ManagementListener],
 })
 export class HealthModule {}

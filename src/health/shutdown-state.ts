@@ -5,6 +5,7 @@ import { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { setImmediate as nextLoopTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Config } from '../config/configuration';
+import { ManagementListener } from './management-listener';
 
 /**
  * How long after the listener closes a connection accepted just before may take to deliver its request,
@@ -18,7 +19,8 @@ const SETTLE_MS = 100;
  *    balancers stop sending traffic;
  * 2. the listener closes (after one more turn of the event loop, which accepts what the kernel queued);
  * 3. connections that then deliver a request are served, idle ones are closed, until none is left.
- * Only then does Nest close the HTTP adapter and the database.
+ * The API's listener and the management listener (MANAGEMENT_PORT) drain side by side. Only then does
+ * Nest close the HTTP adapter and the database.
  */
 @Injectable()
 export class ShutdownState implements BeforeApplicationShutdown {
@@ -28,6 +30,7 @@ export class ShutdownState implements BeforeApplicationShutdown {
   constructor(
     private readonly config: ConfigService<Config, true>,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly management: ManagementListener,
   ) {}
 
   get shuttingDown(): boolean {
@@ -39,11 +42,11 @@ export class ShutdownState implements BeforeApplicationShutdown {
     const delay = this.config.get('app.shutdownDelayMs', { infer: true });
     this.logger.log(`Shutting down (${signal ?? 'close'}); readiness is now 503, draining for ${delay} ms`);
     if (delay > 0) await sleep(delay);
-    await this.closeConnections();
+    const api = this.adapterHost.httpAdapter?.getHttpServer() as HttpServer | undefined;
+    await Promise.all([api, this.management.httpServer].map((server) => this.closeConnections(server)));
   }
 
-  private async closeConnections(): Promise<void> {
-    const server = this.adapterHost.httpAdapter?.getHttpServer() as HttpServer | undefined;
+  private async closeConnections(server: HttpServer | undefined): Promise<void> {
     if (!server?.listening) return;
     await nextLoopTurn();
     // net.Server's close stops accepting without http.Server's immediate close of idle connections,

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/configuration';
+import { ManagementListener } from '../../src/health/management-listener';
 import { HttpClient } from './http-client';
 import { cloneTemplate, TestDatabase } from './template-database';
 import { TestClock } from './test-clock';
@@ -36,6 +37,8 @@ export interface TestApp {
   database: TestDatabase;
   dataSource: DataSource;
   baseUrl: string;
+  /** Where the probes and metrics are served when the env sets MANAGEMENT_PORT (0: any free port). */
+  management?: HttpClient;
   /** The instance's DATA_DIR (development outbox, secrets). */
   dataDir: string;
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  const management = await app.get(ManagementListener).listen();
   return {
     app,
     clock,
@@ -64,6 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     baseUrl,
     dataDir,
     http: new HttpClient(baseUrl),
+    management: management && new HttpClient(`http://127.0.0.1:${management.port}`),
     dataSource: app.get(DataSource),
     close: async () => {
       await app.close();
