@@ -8,6 +8,7 @@ import { IndexRefreshTokensSession1763700600000 } from './1763700600000-index-re
 import { CreateAuditAppend1763700700000 } from './1763700700000-create-audit-append';
 import { AuditPurgeChainPrefix1763700800000 } from './1763700800000-audit-purge-chain-prefix';
 import { EmailSkeleton1763700900000 } from './1763700900000-email-skeleton';
+import { CreateWebauthn1763701000000 } from './1763701000000-create-webauthn';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   CreateAuditAppend1763700700000,
   AuditPurgeChainPrefix1763700800000,
   EmailSkeleton1763700900000,
+  CreateWebauthn1763701000000,
 ];

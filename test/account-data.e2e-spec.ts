@@ -24,7 +24,8 @@ describe('own data: export and delete', () => {
     expect(res.body).toEqual(
       expect.objectContaining({
         profile: expect.objectContaining({ id: user.id, email: user.email, roles: ['user'] }),
-        twoFactor: { enabled: true, enabledAt: expect.any(String), backupCodesRemaining: 10 },
+        twoFactor: { enabled: true, enabledAt: expect.any(String), totp: true, passkeys: 0, backupCodesRemaining: 10 },
+        passkeys: [],
         sessions: [expect.objectContaining({ id: user.sessionId, aal: 'aal1', revokedAt: null })],
       }),
     );

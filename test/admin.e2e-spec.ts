@@ -131,7 +131,7 @@ describe('admin API', () => {
     expect(row).toEqual(
       expect.objectContaining({
         actor_id: admin.id,
-        details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1 },
+        details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1, removedPasskeys: 0 },
       }),
     );
   });
@@ -184,6 +184,7 @@ describe('admin API', () => {
     const list = await t.http.get('/api/v1/admin/feature-flags', as(admin.aal2));
     expect(list.body.map((flag: { key: string }) => flag.key).sort()).toEqual([
       'mfa_enforcement',
+      'passkey_auth',
       'passwordless_auth',
       'registration_open',
     ]);
@@ -218,6 +219,8 @@ describe('admin API', () => {
       users,
       mfaEnabledUsers: mfa,
       mfaAdoptionRate: Math.round((mfa / users) * 10_000) / 10_000,
+      passkeyUsers: 0,
+      passkeyAdoptionRate: 0,
       lockedUsers: expect.any(Number),
       backupCodesUsed24h: 0,
       failedLogins24h: expect.any(Number),

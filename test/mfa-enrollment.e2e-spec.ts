@@ -51,7 +51,13 @@ describe('2FA enrollment', () => {
     }
 
     const status = await t.http.get('/api/v1/2fa/status', { token: user.accessToken });
-    expect(status.body).toEqual({ enabled: true, enabledAt: t.clock.now().toISOString(), backupCodesRemaining: 10 });
+    expect(status.body).toEqual({
+      enabled: true,
+      enabledAt: t.clock.now().toISOString(),
+      totp: true,
+      passkeys: 0,
+      backupCodesRemaining: 10,
+    });
     const me = await t.http.get('/api/v1/auth/me', { token: user.accessToken });
     expect(me.body.mfaEnabled).toBe(true);
   });

@@ -38,6 +38,8 @@ describe('managing 2FA', () => {
     expect((await t.http.get('/api/v1/2fa/status', { token: user.accessToken })).body).toEqual({
       enabled: false,
       enabledAt: null,
+      totp: false,
+      passkeys: 0,
       backupCodesRemaining: 0,
     });
     expect(await storedUser(t, user.id)).toEqual(expect.objectContaining({ mfa_secret_encrypted: null }));

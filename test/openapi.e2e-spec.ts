@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -167,6 +167,7 @@ describe('the OpenAPI document', () => {
   it('generates a client whose types hold for register, login and /auth/me as the service answers them', async () => {
     // Inside node_modules, so that the client resolves openapi-fetch as an app would. The generator and the
     // client run in their own Node processes, outside Jest's module loader, as they would in an app.
+    mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true });
     const dir = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'twofold-openapi-client-'));
     try {
       writeFileSync(join(dir, 'openapi.json'), JSON.stringify(document));

@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
+import { PasskeyService } from '../mfa/passkey.service';
 import { describeSession } from '../session/dto/session-view.dto';
 import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
@@ -18,11 +19,12 @@ export class AccountExport {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly mfa: MfaService,
+    private readonly passkeys: PasskeyService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
-  /** Profile, 2FA status, sessions and the audit events about the user; never a hash, secret or token. */
+  /** Profile, 2FA status, passkeys (without their keys), sessions and the audit events about the user; never a hash, secret or token. */
   async export(caller: AuthUser): Promise<AccountExportDto> {
     const user = await this.users.findActiveById(caller.userId);
     if (!user) throw sessionEnded();
@@ -50,6 +52,7 @@ export class AccountExport {
         passwordChangedAt: user.passwordChangedAt,
       },
       twoFactor: await this.mfa.status(caller),
+      passkeys: await this.passkeys.list(user.id),
       sessions: (await this.sessions.listAllForUser(user.id)).map((session) => ({
         ...describeSession(session),
         revokedAt: session.revokedAt,

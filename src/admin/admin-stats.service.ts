@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { UserAdminService } from '../users/user-admin.service';
 import { MfaService } from '../mfa/mfa.service';
+import { PasskeyService } from '../mfa/passkey.service';
 import { SessionService } from '../session/session.service';
 import { AdminStatsDto } from './dto/admin-responses.dto';
 
@@ -14,6 +15,7 @@ export class AdminStatsService {
   constructor(
     private readonly users: UserAdminService,
     private readonly mfa: MfaService,
+    private readonly passkeys: PasskeyService,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
@@ -23,10 +25,14 @@ export class AdminStatsService {
     const since = new Date(this.clock.now().getTime() - DAY);
     const { users, lockedUsers } = await this.users.counts();
     const mfaEnabledUsers = await this.mfa.countEnabledUsers();
+    const passkeyUsers = await this.passkeys.countUsersWithPasskeys();
+    const rate = (part: number) => (users === 0 ? 0 : Math.round((part / users) * 10_000) / 10_000);
     return {
       users,
       mfaEnabledUsers,
-      mfaAdoptionRate: users === 0 ? 0 : Math.round((mfaEnabledUsers / users) * 10_000) / 10_000,
+      mfaAdoptionRate: rate(mfaEnabledUsers),
+      passkeyUsers,
+      passkeyAdoptionRate: rate(passkeyUsers),
       lockedUsers,
       backupCodesUsed24h: await this.mfa.countBackupCodesUsedSince(since),
       failedLogins24h: await this.audit.countSince('login.failed', since),

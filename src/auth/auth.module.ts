@@ -20,6 +20,9 @@ import { LinkTokens } from './link-tokens.service';
 import { MagicLinkService } from './magic-link.service';
 import { MfaManagementController } from './mfa-management.controller';
 import { OneTimeTokenRepository } from './one-time-token.repository';
+import { PasskeyManagementController } from './passkey-management.controller';
+import { PasskeySignInController } from './passkey-sign-in.controller';
+import { PasskeySignIn } from './passkey-sign-in.service';
 import { LoginMetrics } from './login-metrics';
 import { LoginTokens } from './login-tokens.service';
 import { MagicLinkSignIn } from './magic-link-sign-in.service';
@@ -45,7 +48,13 @@ import { TokenDelivery } from './token-delivery';
     MfaModule,
     TokensModule,
   ],
-  controllers: [AuthController, AccountLinksController, MfaManagementController],
+  controllers: [
+    AuthController,
+    PasskeySignInController,
+    AccountLinksController,
+    MfaManagementController,
+    PasskeyManagementController,
+  ],
   providers: [
     RegistrationService,
     LoginTokens,
@@ -53,6 +62,7 @@ import { TokenDelivery } from './token-delivery';
     SignInService,
     PasswordSignIn,
     SecondFactorSignIn,
+    PasskeySignIn,
     RefreshService,
     TokenDelivery,
     PasswordChange,

@@ -10,7 +10,7 @@ import { EmailVerificationService } from './email-verification.service';
 import { LoginMetrics } from './login-metrics';
 import { SignInService } from './sign-in.service';
 
-const INVALID_CREDENTIALS = 'Invalid email or password';
+export const INVALID_CREDENTIALS = 'Invalid email or password';
 
 /** `POST /auth/login`: the password as the first factor, on the account's failure counter. */
 @Injectable()

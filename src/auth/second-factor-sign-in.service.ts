@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
 import { AccountLockout } from '../lockout/account-lockout.service';
 import { MfaService } from '../mfa/mfa.service';
-import { TokenService } from '../tokens/token.service';
-import { UsersService } from '../users/users.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginMetrics } from './login-metrics';
@@ -16,8 +14,6 @@ import { SignInService } from './sign-in.service';
 @Injectable()
 export class SecondFactorSignIn {
   constructor(
-    private readonly tokens: TokenService,
-    private readonly users: UsersService,
     private readonly lockout: AccountLockout,
     private readonly mfa: MfaService,
     private readonly signIn: SignInService,
@@ -30,12 +26,8 @@ export class SecondFactorSignIn {
   }
 
   private async check(mfaToken: string, code: string): Promise<LoginResponseDto> {
-    const claims = await this.tokens.verifyMfa(mfaToken);
+    const { claims, user } = await this.signIn.pending(mfaToken);
     const now = this.clock.now();
-    const user = claims && (await this.users.findActiveWithOpenChallenge(claims.sub, claims.jti, now));
-    if (!claims || !user) {
-      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
-    }
     await this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
     if (!factor.ok) {

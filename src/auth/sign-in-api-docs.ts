@@ -16,11 +16,11 @@ export const LOGIN_EXAMPLES: Record<(typeof LOGIN_STATUSES)[number], ApiResponse
     value: { status: 'authenticated', ...tokens, mfaEnrollment: 'none' },
   },
   mfa_required: {
-    summary: 'Password right, 2FA on: send the mfaToken and a code to /auth/login/2fa',
+    summary: 'Password right, 2FA on: finish with /auth/login/2fa (a code) or /auth/login/webauthn (a passkey)',
     value: {
       status: 'mfa_required',
       mfaToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJwdXJwb3NlIjoibWZhIn0.Qm9vZ2xlIGNvZGU',
-      methods: ['totp', 'backup_code'],
+      methods: ['totp', 'webauthn', 'backup_code'],
       expiresIn: 300,
     },
   },

@@ -5,7 +5,8 @@ import { AuditService } from '../audit/audit.service';
 import { Aal } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaChallengeRepository } from '../mfa/mfa-challenge.repository';
-import { FirstFactor } from '../tokens/token-claims';
+import { MfaService } from '../mfa/mfa.service';
+import { FirstFactor, MfaClaims } from '../tokens/token-claims';
 import { MFA_TOKEN_TTL_SECONDS, TokenService } from '../tokens/token.service';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -22,6 +23,7 @@ export class SignInService {
   constructor(
     private readonly users: UsersService,
     private readonly challenges: MfaChallengeRepository,
+    private readonly mfa: MfaService,
     private readonly tokens: TokenService,
     private readonly loginTokens: LoginTokens,
     private readonly audit: AuditService,
@@ -50,9 +52,22 @@ export class SignInService {
     return {
       status: 'mfa_required',
       mfaToken: this.tokens.signMfa(user.id, challengeId, firstFactor),
-      methods: ['totp', 'backup_code'],
+      methods: await this.mfa.methodsOf(user.id),
       expiresIn: MFA_TOKEN_TTL_SECONDS,
     };
+  }
+
+  /**
+   * The pending login an MFA token names, with its account: 401 `invalid_mfa_token` when the token is
+   * not one, or its login expired, was completed or its account is gone.
+   */
+  async pending(mfaToken: string): Promise<{ claims: MfaClaims & { firstFactor: FirstFactor }; user: UserEntity }> {
+    const claims = await this.tokens.verifyMfa(mfaToken);
+    const user = claims && (await this.users.findActiveWithOpenChallenge(claims.sub, claims.jti, this.clock.now()));
+    if (!claims || !user) {
+      throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
+    }
+    return { claims, user };
   }
 
   /**

@@ -11,6 +11,7 @@ import { runPendingMigrations } from '../database/migration-lock';
 import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
 import { MfaService } from '../mfa/mfa.service';
+import { SecretRotation } from '../mfa/secret-rotation.service';
 import { SessionCleanupService } from '../session/session-cleanup.service';
 import { createCliContext } from './cli.module';
 
@@ -104,7 +105,7 @@ async function run(app: INestApplicationContext, command: Exclude<Command, 'migr
         : 'cleanup: skipped, another replica holds the cleanup lock';
     }
     case 'rotate-mfa-key': {
-      const { reencrypted } = await app.get(MfaService).reencryptSecrets(CLI_ACTOR);
+      const { reencrypted } = await app.get(SecretRotation).reencryptSecrets(CLI_ACTOR);
       return `rotate-mfa-key: re-encrypted ${reencrypted} user(s) under the current key`;
     }
     case 'audit-verify': {

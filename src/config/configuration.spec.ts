@@ -73,4 +73,32 @@ describe('configuration', () => {
       '*/15 * * * *',
     );
   });
+
+  it('binds passkeys to the host and origin of PUBLIC_URL unless WEBAUTHN_* say otherwise', () => {
+    const webauthn = (env: Record<string, string>) =>
+      loadConfig({ NODE_ENV: 'test', ...SECRETS, PUBLIC_URL: 'https://auth.example.com/base', ...env }).mfa.webauthn;
+    expect(webauthn({})).toEqual({
+      rpId: 'auth.example.com',
+      rpName: 'Twofold',
+      origins: ['https://auth.example.com'],
+    });
+    expect(
+      webauthn({
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_RP_NAME: 'Example',
+        WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com:8443',
+      }),
+    ).toEqual({
+      rpId: 'example.com',
+      rpName: 'Example',
+      origins: ['https://example.com', 'https://app.example.com:8443'],
+    });
+    expect(() => webauthn({ WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(/WEBAUTHN_RP_ID: must be a host name/);
+    expect(() => webauthn({ WEBAUTHN_ORIGINS: 'https://example.org' })).toThrow(
+      /WEBAUTHN_ORIGINS: https:\/\/example.org is not on WEBAUTHN_RP_ID auth.example.com/,
+    );
+    expect(() => webauthn({ WEBAUTHN_ORIGINS: 'https://auth.example.com/path' })).toThrow(
+      /WEBAUTHN_ORIGINS: must be comma-separated origins/,
+    );
+  });
 });

@@ -13,6 +13,15 @@ export interface MfaConfig {
   issuer: string;
   enrollment: MfaEnrollmentMode;
   enforcementGraceDays: number;
+  webauthn: WebauthnConfig;
+}
+
+/** The relying party passkeys are bound to: the browser signs for `rpId`, from one of `origins`. */
+export interface WebauthnConfig {
+  rpId: string;
+  rpName: string;
+  /** Exact origins (`scheme://host[:port]`) a ceremony may come from. */
+  origins: string[];
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
@@ -50,11 +59,40 @@ export function readMfaConfig(env: EnvReader, app: AppConfig): MfaConfig {
   if (oldKeys.some((old) => !HEX_KEY.test(old))) {
     env.fail('MFA_ENCRYPTION_KEYS_OLD', 'must be a comma-separated list of 64-hex-character keys');
   }
+  const issuer = env.string('MFA_ISSUER', 'Twofold');
   return {
     encryptionKey: key ?? '',
     oldEncryptionKeys: oldKeys,
-    issuer: env.string('MFA_ISSUER', 'Twofold'),
+    issuer,
     enrollment: env.oneOf('MFA_ENROLLMENT', MFA_ENROLLMENT_MODES, 'none'),
     enforcementGraceDays: env.int('MFA_ENFORCEMENT_GRACE_DAYS', 7, 0, 365),
+    webauthn: readWebauthnConfig(env, app, issuer),
   };
+}
+
+/** A host name as a WebAuthn RP ID: lowercase labels, no scheme, port or path. */
+const RP_ID = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function readWebauthnConfig(env: EnvReader, app: AppConfig, issuer: string): WebauthnConfig {
+  const publicUrl = new URL(app.publicUrl);
+  const rpId = env.string('WEBAUTHN_RP_ID', publicUrl.hostname).toLowerCase();
+  if (!RP_ID.test(rpId)) env.fail('WEBAUTHN_RP_ID', 'must be a host name such as auth.example.com (no scheme or port)');
+  const listed = env.list('WEBAUTHN_ORIGINS');
+  const origins: string[] = [];
+  for (const text of listed.length > 0 ? listed : [publicUrl.origin]) {
+    let origin: URL | undefined;
+    try {
+      origin = new URL(text);
+    } catch {
+      origin = undefined;
+    }
+    if (!origin || !['http:', 'https:'].includes(origin.protocol) || origin.origin !== text.replace(/\/+$/, '')) {
+      env.fail('WEBAUTHN_ORIGINS', `must be comma-separated origins like https://app.example.com (got "${text}")`);
+    } else if (origin.hostname !== rpId && !origin.hostname.endsWith(`.${rpId}`)) {
+      env.fail('WEBAUTHN_ORIGINS', `${origin.origin} is not on WEBAUTHN_RP_ID ${rpId} or a subdomain of it`);
+    } else {
+      origins.push(origin.origin);
+    }
+  }
+  return { rpId, rpName: env.string('WEBAUTHN_RP_NAME', issuer), origins };
 }

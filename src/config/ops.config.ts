@@ -13,6 +13,7 @@ export interface RateLimitConfig {
   magicLink: RateLimit;
   emailVerify: RateLimit;
   sensitiveAction: RateLimit;
+  passkey: RateLimit;
 }
 
 export interface OpsConfig {
@@ -50,6 +51,7 @@ export function readOpsConfig(env: EnvReader): OpsConfig {
       magicLink: env.rateLimit('RATE_LIMIT_MAGIC_LINK', '5/hour'),
       emailVerify: env.rateLimit('RATE_LIMIT_EMAIL_VERIFY', '3/hour'),
       sensitiveAction: env.rateLimit('RATE_LIMIT_SENSITIVE_ACTION', '10/hour'),
+      passkey: env.rateLimit('RATE_LIMIT_PASSKEY', '10/min'),
     },
   };
 }

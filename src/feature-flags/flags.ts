@@ -2,7 +2,7 @@ import type { Role } from '../common/auth/auth-user';
 import type { OpsConfig } from '../config/ops.config';
 
 /** Every flag the code knows. A key outside this list can't be stored, changed or required by a route. */
-export const FLAG_KEYS = ['passwordless_auth', 'mfa_enforcement', 'registration_open'] as const;
+export const FLAG_KEYS = ['passwordless_auth', 'mfa_enforcement', 'registration_open', 'passkey_auth'] as const;
 export type FlagKey = (typeof FLAG_KEYS)[number];
 
 /** What decides a flag: the kill switch and its targeting. */
@@ -48,6 +48,12 @@ export const FLAGS: Readonly<Record<FlagKey, FlagDefinition>> = {
     key: 'registration_open',
     description: 'Self-service registration (POST /auth/register); off answers 403.',
     defaults: () => everyone(true),
+  },
+  passkey_auth: {
+    key: 'passkey_auth',
+    description:
+      'Passwordless sign-in with a passkey alone (POST /auth/passkey); off answers 404. Passkeys as a second factor need no flag.',
+    defaults: () => everyone(false),
   },
 };
 

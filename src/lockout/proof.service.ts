@@ -10,7 +10,8 @@ import { UsersService } from '../users/users.service';
 import { LockoutError, LockoutException } from './lockout.exception';
 
 /** The actions that need proof at the time (DESIGN section 3), as the audit trail names them. */
-export type SensitiveAction = 'mfa_disable' | 'backup_codes_regenerate' | 'password_change' | 'account_deletion';
+export type SensitiveAction =
+  'mfa_disable' | 'backup_codes_regenerate' | 'password_change' | 'account_deletion' | 'passkey_remove';
 
 interface CodeNeed {
   /** `always`: 2FA must be on; `with_2fa`: a code only when 2FA is on. */
@@ -28,6 +29,8 @@ const NEEDS: Record<SensitiveAction, { password: boolean; code: CodeNeed | null 
   backup_codes_regenerate: { password: false, code: { when: 'always', purpose: 'regenerate' } },
   password_change: { password: true, code: null },
   account_deletion: { password: true, code: { when: 'with_2fa', purpose: 'account_deletion' } },
+  // A passkey is a second factor, so 2FA is on and the code is needed: a backup code where TOTP is off.
+  passkey_remove: { password: true, code: { when: 'with_2fa', purpose: 'passkey_remove' } },
 };
 
 /** What the request offers as proof. */

@@ -58,6 +58,27 @@ export class SecurityNotifications {
     });
   }
 
+  passkeyRegistered(to: string, name: string, firstFactor: boolean): void {
+    this.notify(to, {
+      template: 'passkey_registered',
+      subject: 'A passkey was added to your account',
+      lines: [
+        `A passkey named "${name}" was added to your account.`,
+        firstFactor
+          ? 'Two-factor authentication is now on: signing in needs the passkey (or a backup code) as well as your password. Keep your backup codes somewhere safe.'
+          : 'It can now be used as a second factor when you sign in.',
+      ],
+    });
+  }
+
+  passkeyRemoved(to: string, name: string): void {
+    this.notify(to, {
+      template: 'passkey_removed',
+      subject: 'A passkey was removed from your account',
+      lines: [`The passkey named "${name}" was removed from your account and no longer signs you in.`],
+    });
+  }
+
   backupCodeUsed(to: string, remaining: number): void {
     this.notify(to, {
       template: 'backup_code_used',

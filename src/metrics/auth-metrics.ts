@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricsService } from './metrics.service';
 
-export type FailedAttemptKind = 'password' | 'totp' | 'backup_code';
+export type FailedAttemptKind = 'password' | 'totp' | 'backup_code' | 'webauthn';
 
 /**
  * The authentication counters of DESIGN's MetricsModule. Labels are small fixed sets: never a user id,
@@ -24,8 +24,11 @@ export class AuthMetrics {
   readonly mails: Counter<'result'>;
   readonly magicLinkRequests: Counter<'status'>;
   readonly magicLinkVerifications: Counter<'result'>;
+  readonly webauthnRegistrations: Counter<'result'>;
+  readonly webauthnAuthentications: Counter<'flow' | 'result'>;
   private mfaEnabledUsersSource?: () => Promise<number>;
   private usersSource?: () => Promise<number>;
+  private passkeyUsersSource?: () => Promise<number>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -106,10 +109,28 @@ export class AuthMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.webauthnRegistrations = new Counter({
+      name: 'auth_webauthn_registrations_total',
+      help: 'Passkey registrations by result: success, failure (wrong origin, RP ID, challenge or attestation)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.webauthnAuthentications = new Counter({
+      name: 'auth_webauthn_authentications_total',
+      help: 'Passkey assertions by flow (second_factor, passwordless) and result: success, failure, unknown_credential, invalid_challenge (replayed, expired or foreign), clone_suspected (signature counter went backwards)',
+      labelNames: ['flow', 'result'],
+      registers,
+    });
+    for (const flow of ['second_factor', 'passwordless']) {
+      for (const result of ['success', 'failure', 'unknown_credential', 'invalid_challenge', 'clone_suspected']) {
+        this.webauthnAuthentications.inc({ flow, result }, 0);
+      }
+    }
     // Every known series starts at 0, so a rate or increase() sees the very first event of a process.
     const known: [Counter<string>, string, readonly string[]][] = [
       [this.logins, 'result', ['success', 'mfa_required', 'failure', 'locked']],
-      [this.failedAttempts, 'kind', ['password', 'totp', 'backup_code']],
+      [this.failedAttempts, 'kind', ['password', 'totp', 'backup_code', 'webauthn']],
+      [this.webauthnRegistrations, 'result', ['success', 'failure']],
       [this.totpVerifications, 'result', ['success', 'failure', 'replayed']],
       [this.refreshes, 'result', ['success', 'failure', 'reuse_detected']],
       [this.cleanupRuns, 'result', ['success', 'skipped', 'failure']],
@@ -131,6 +152,12 @@ export class AuthMetrics {
       registers,
       () => this.usersSource,
     );
+    databaseGauge(
+      'auth_webauthn_users',
+      'Users with at least one passkey, read from the database at scrape time (the same on every replica)',
+      registers,
+      () => this.passkeyUsersSource,
+    );
   }
 
   /** The SessionModule names its revoke reasons, so each series starts at 0 without metrics importing session. */
@@ -141,6 +168,11 @@ export class AuthMetrics {
   /** The MfaModule tells the gauge how to count; metrics never reach into another module's tables. */
   countMfaEnabledUsersWith(read: () => Promise<number>): void {
     this.mfaEnabledUsersSource = read;
+  }
+
+  /** The MfaModule tells `auth_webauthn_users` how to count (beside `auth_users`, the passkey adoption). */
+  countPasskeyUsersWith(read: () => Promise<number>): void {
+    this.passkeyUsersSource = read;
   }
 
   /** The UsersModule tells `auth_users` how to count (with `auth_mfa_enabled_users`, the 2FA adoption). */

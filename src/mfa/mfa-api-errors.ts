@@ -13,7 +13,25 @@ export const MFA_NOT_ENABLED = domainError(MFA_ERRORS, MfaError.NotEnabled, 'Two
 export const MFA_ALREADY_ENABLED = domainError(
   MFA_ERRORS,
   MfaError.AlreadyEnabled,
-  'Two-factor authentication is already on',
+  'TOTP is already on (passkeys may be added beside it)',
+);
+
+export const PASSKEY_NOT_FOUND = domainError(
+  MFA_ERRORS,
+  MfaError.PasskeyNotFound,
+  'No passkey with this id among your own',
+);
+
+export const WEBAUTHN_CHALLENGE_INVALID = domainError(
+  MFA_ERRORS,
+  MfaError.WebauthnChallengeInvalid,
+  'The response answers no open challenge of yours for this ceremony: unknown, used, expired (5 minutes) or issued for another one',
+);
+
+export const WEBAUTHN_VERIFICATION_FAILED = domainError(
+  MFA_ERRORS,
+  MfaError.WebauthnVerificationFailed,
+  'The response does not verify: another origin than WEBAUTHN_ORIGINS, another RP ID, or a bad attestation',
 );
 
 export const REAUTHENTICATION_REQUIRED = domainError(

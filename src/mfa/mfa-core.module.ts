@@ -13,8 +13,14 @@ import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
 import { SecretCipher } from './secret-cipher';
 import { TotpSetup } from './totp-setup.service';
+import { PasskeyAssertions } from './passkey-assertions.service';
+import { PasskeyRegistration } from './passkey-registration.service';
+import { PasskeyRepository } from './passkey.repository';
+import { PasskeyService } from './passkey.service';
+import { RelyingParty } from './relying-party';
+import { SecretRotation } from './secret-rotation.service';
 
-/** The 2FA service without its routes: what other modules (and the CLI) call. */
+/** The 2FA services (TOTP, backup codes, passkeys) without their routes: what other modules (and the CLI) call. */
 @Module({
   imports: [SessionCoreModule, UsersModule, FeatureFlagModule, AuditModule, MailModule, MetricsCoreModule],
   providers: [
@@ -23,6 +29,12 @@ import { TotpSetup } from './totp-setup.service';
     TotpSetup,
     MfaChallengeRepository,
     MfaEnrollmentPolicy,
+    SecretRotation,
+    PasskeyRepository,
+    RelyingParty,
+    PasskeyRegistration,
+    PasskeyService,
+    PasskeyAssertions,
     {
       provide: SecretCipher,
       inject: [ConfigService],
@@ -32,6 +44,15 @@ import { TotpSetup } from './totp-setup.service';
       },
     },
   ],
-  exports: [MfaService, TotpSetup, MfaChallengeRepository, MfaEnrollmentPolicy],
+  exports: [
+    MfaService,
+    TotpSetup,
+    MfaChallengeRepository,
+    MfaEnrollmentPolicy,
+    SecretRotation,
+    PasskeyRegistration,
+    PasskeyService,
+    PasskeyAssertions,
+  ],
 })
 export class MfaCoreModule {}

@@ -11,6 +11,11 @@ export enum MfaError {
   EnrollmentRequired = 'mfa_enrollment_required',
   ReasonRequired = 'reason_required',
   UserNotFound = 'user_not_found',
+  WebauthnChallengeInvalid = 'webauthn_challenge_invalid',
+  WebauthnVerificationFailed = 'webauthn_verification_failed',
+  PasskeyNotFound = 'passkey_not_found',
+  PasskeyAlreadyRegistered = 'passkey_already_registered',
+  LastSecondFactor = 'last_second_factor',
 }
 
 export class MfaException extends DomainException<MfaError> {}
@@ -27,5 +32,10 @@ export const MFA_ERRORS: DomainErrorMapping<MfaError> = {
     [MfaError.EnrollmentRequired]: HttpStatus.FORBIDDEN,
     [MfaError.ReasonRequired]: HttpStatus.BAD_REQUEST,
     [MfaError.UserNotFound]: HttpStatus.NOT_FOUND,
+    [MfaError.WebauthnChallengeInvalid]: HttpStatus.BAD_REQUEST,
+    [MfaError.WebauthnVerificationFailed]: HttpStatus.BAD_REQUEST,
+    [MfaError.PasskeyNotFound]: HttpStatus.NOT_FOUND,
+    [MfaError.PasskeyAlreadyRegistered]: HttpStatus.CONFLICT,
+    [MfaError.LastSecondFactor]: HttpStatus.CONFLICT,
   },
 };

@@ -4,13 +4,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MfaState, UserMfaColumns } from '../users/user-mfa-columns.service';
+import { PasskeyRepository } from './passkey.repository';
 
-/** Backup codes and pending 2FA sign-ins, and the 2FA state of the user row through `UserMfaColumns`. */
+/**
+ * Backup codes and pending 2FA sign-ins, the 2FA state of the user row through `UserMfaColumns`, and
+ * what turning 2FA off or deleting the account does to passkeys.
+ */
 @Injectable()
 export class MfaRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly columns: UserMfaColumns,
+    private readonly passkeys: PasskeyRepository,
   ) {}
 
   findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
@@ -50,24 +55,29 @@ export class MfaRepository {
   }
 
   /**
-   * Turns 2FA on with the pending secret that was verified, records the verified step as used (so the
-   * enabling code can't sign anyone in), and replaces the backup codes. False when the pending secret
-   * changed meanwhile or 2FA is already on.
+   * Turns TOTP on with the pending secret that was verified (and 2FA with it), recording the verified
+   * step as used. Undefined when the pending secret changed meanwhile or TOTP is on already; else
+   * whether 2FA was on before (through a passkey). Locks the user's row.
    */
-  async enable(
-    userId: string,
-    pendingEncrypted: string,
-    step: number,
-    now: Date,
-    codeHashes: string[],
-    manager: EntityManager,
-  ): Promise<boolean> {
-    if (!(await this.columns.enable(userId, pendingEncrypted, step, now, manager))) return false;
-    await this.insertBackupCodes(manager, userId, codeHashes, now);
-    return true;
+  enableTotp(...args: Parameters<UserMfaColumns['enableTotp']>): Promise<{ wasEnabled: boolean } | undefined> {
+    return this.columns.enableTotp(...args);
   }
 
-  private async insertBackupCodes(manager: EntityManager, userId: string, hashes: string[], now: Date): Promise<void> {
+  /** Marks 2FA on for a new passkey; whether it was on before. Locks the user's row. */
+  markEnabled(userId: string, now: Date, manager: EntityManager): Promise<{ wasEnabled: boolean }> {
+    return this.columns.markEnabled(userId, now, manager);
+  }
+
+  /** The 2FA state, with the user's row locked until `manager`'s transaction ends. */
+  async lockState(userId: string, manager: EntityManager): Promise<MfaState> {
+    await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    const state = await this.findState(userId, manager);
+    if (!state) throw sessionEnded();
+    return state;
+  }
+
+  /** The first set of backup codes, for a user whose row this transaction locked. */
+  async insertBackupCodes(manager: EntityManager, userId: string, hashes: string[], now: Date): Promise<void> {
     await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
     for (const hash of hashes) {
       await manager.query(`INSERT INTO mfa_backup_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)`, [
@@ -87,11 +97,15 @@ export class MfaRepository {
     return affectedRows(result) > 0;
   }
 
-  /** Turns 2FA off: secrets, the replay marker and every backup code go. False when it was off already. */
-  async disable(userId: string, manager: EntityManager): Promise<boolean> {
+  /**
+   * Turns 2FA off: secrets, the replay marker, every backup code and every passkey go. Undefined when it
+   * was off already; else how many passkeys went.
+   */
+  async disable(userId: string, manager: EntityManager): Promise<{ removedPasskeys: number } | undefined> {
     const wasOn = await this.columns.disable(userId, manager);
     await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
-    return wasOn;
+    const removedPasskeys = await this.passkeys.deleteAllForUser(userId, manager);
+    return wasOn ? { removedPasskeys } : undefined;
   }
 
   /**
@@ -123,5 +137,10 @@ export class MfaRepository {
   async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM mfa_backup_codes WHERE user_id = $1`, [userId]);
     await manager.query(`DELETE FROM mfa_challenges WHERE user_id = $1`, [userId]);
+    await this.passkeys.deleteAllForUser(userId, manager);
+  }
+
+  countPasskeys(userId: string): Promise<number> {
+    return this.passkeys.countForUser(userId);
   }
 }

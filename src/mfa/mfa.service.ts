@@ -19,8 +19,11 @@ import { Totp } from './totp';
 /** The `amr` value a second factor adds to the session. */
 export type SecondFactor = 'otp' | 'backup_code';
 
+/** A second factor as `mfa_required` names it. */
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'backup_code';
+
 /** What a code was checked for: named in the audit trail beside failures and replays. */
-export type CodePurpose = 'login' | 'disable' | 'regenerate' | 'account_deletion';
+export type CodePurpose = 'login' | 'disable' | 'regenerate' | 'account_deletion' | 'passkey_remove';
 
 export interface SecondFactorCheck {
   /** Which kind of code it looked like: six digits are a TOTP code, anything else a backup code. */
@@ -58,7 +61,7 @@ export class MfaService implements OnModuleInit {
   async verify(user: AuthUser, code: string): Promise<MfaEnabledResponseDto> {
     await requireRecentSignIn(this.sessions, this.clock, user);
     const state = await this.mfa.requireState(user.userId);
-    if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    if (state.secretEncrypted) throw new MfaException(MfaError.AlreadyEnabled, 'TOTP is already on');
     if (!state.pendingSecretEncrypted) {
       throw new MfaException(MfaError.NotPending, 'Start with POST /2fa/setup');
     }
@@ -74,18 +77,68 @@ export class MfaService implements OnModuleInit {
       throw new MfaException(MfaError.InvalidCode, 'The code is not valid');
     }
     this.metrics.totpVerifications.inc({ result: 'success' });
-    const backupCodes = BackupCodes.generate();
-    const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.mfa.enable(user.userId, state.pendingSecretEncrypted as string, step, now, hashes, manager))) {
+    const backupCodes = await this.dataSource.transaction(async (manager) => {
+      const enabled = await this.mfa.enableTotp(
+        user.userId,
+        state.pendingSecretEncrypted as string,
+        step,
+        now,
+        manager,
+      );
+      if (!enabled) {
         throw new MfaException(MfaError.NotPending, 'The setup changed meanwhile; start again with POST /2fa/setup');
       }
-      // A session confined to enrolling is done with it: its next refresh brings a full token.
-      if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId, manager);
-      await this.audit.record({ type: 'mfa.enabled', userId: user.userId }, manager);
+      return this.factorAdded(user, enabled.wasEnabled, 'totp', manager);
     });
-    this.notifications.mfaEnabled(state.email);
-    return { enabled: true, backupCodes };
+    if (backupCodes) this.notifications.mfaEnabled(state.email);
+    return { enabled: true, backupCodes: backupCodes ?? [] };
+  }
+
+  /**
+   * What adding a second factor (TOTP or a passkey) does in the transaction that adds it, once the
+   * user's row is locked: a session confined to enrolling is done with it (its next refresh brings a
+   * full token), and the first factor turns 2FA on and issues the backup codes, returned to be shown
+   * this once (undefined for a later factor: the codes were shown with the first).
+   */
+  private async factorAdded(
+    user: AuthUser,
+    wasEnabled: boolean,
+    method: 'totp' | 'webauthn',
+    manager: EntityManager,
+  ): Promise<string[] | undefined> {
+    if (user.scope === 'mfa_enrollment') await this.sessions.promoteToFull(user.sessionId, manager);
+    if (wasEnabled) return undefined;
+    const backupCodes = BackupCodes.generate();
+    const hashes = backupCodes.map((backup) => BackupCodes.hash(user.userId, BackupCodes.normalize(backup) as string));
+    await this.mfa.insertBackupCodes(manager, user.userId, hashes, this.clock.now());
+    await this.audit.record({ type: 'mfa.enabled', userId: user.userId, details: { method } }, manager);
+    return backupCodes;
+  }
+
+  /**
+   * Adds a second factor other than TOTP (a passkey): `store` writes it once 2FA is marked on and the
+   * user's row locked, in the transaction that also does what `factorAdded` says.
+   */
+  async addFactor<T>(
+    user: AuthUser,
+    method: 'webauthn',
+    store: (manager: EntityManager, firstFactor: boolean) => Promise<T>,
+  ): Promise<{ stored: T; backupCodes?: string[] }> {
+    return this.dataSource.transaction(async (manager) => {
+      const { wasEnabled } = await this.mfa.markEnabled(user.userId, this.clock.now(), manager);
+      const stored = await store(manager, !wasEnabled);
+      return { stored, backupCodes: await this.factorAdded(user, wasEnabled, method, manager) };
+    });
+  }
+
+  /** The second factors a pending sign-in of this user (2FA on) may use, as `mfa_required` lists them. */
+  async methodsOf(userId: string): Promise<SecondFactorMethod[]> {
+    const [state, passkeys] = await Promise.all([this.mfa.findState(userId), this.mfa.countPasskeys(userId)]);
+    return [
+      ...(state?.secretEncrypted ? (['totp'] as const) : []),
+      ...(passkeys > 0 ? (['webauthn'] as const) : []),
+      'backup_code',
+    ];
   }
 
   /**
@@ -97,10 +150,10 @@ export class MfaService implements OnModuleInit {
   async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
     const state = await this.mfa.findState(userId);
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
-    if (!state?.enabled || !state.secretEncrypted) return { method, ok: false };
+    if (!state?.enabled || (method === 'otp' && !state.secretEncrypted)) return { method, ok: false };
     const now = this.clock.now();
     if (method === 'otp') {
-      const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted), code, now);
+      const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted as string), code, now);
       const claimed = step !== undefined && (await this.mfa.claimTotpStep(userId, step));
       const result = claimed ? 'success' : step === undefined ? 'failure' : 'replayed';
       this.metrics.totpVerifications.inc({ result });
@@ -177,36 +230,9 @@ export class MfaService implements OnModuleInit {
   }
 
   /**
-   * Re-encrypts every TOTP secret under the current MFA_ENCRYPTION_KEY (older keys come from
-   * MFA_ENCRYPTION_KEYS_OLD). Once it reports 0 left, the old keys can be removed.
+   * Deletes the backup codes, passkeys and pending sign-ins of a deleted account (its TOTP secret goes
+   * with its row).
    */
-  async reencryptSecrets(actorId: string): Promise<{ reencrypted: number }> {
-    const done = async (reencrypted: number) => {
-      await this.audit.record({
-        type: 'mfa.keys_rotated',
-        actorId,
-        details: { reencrypted, keyId: this.cipher.currentKeyId },
-      });
-      return { reencrypted };
-    };
-    let reencrypted = 0;
-    for (;;) {
-      const batch = await this.mfa.findSecretsNotUnderKey(this.cipher.currentKeyId, 500);
-      if (batch.length === 0) return done(reencrypted);
-      let progressed = false;
-      for (const row of batch) {
-        const rewrap = (value: string | null) =>
-          value === null ? null : this.cipher.encrypt(this.cipher.decrypt(value));
-        if (await this.mfa.replaceSecrets(row.id, row, { secret: rewrap(row.secret), pending: rewrap(row.pending) })) {
-          reencrypted++;
-          progressed = true;
-        }
-      }
-      if (!progressed) return done(reencrypted);
-    }
-  }
-
-  /** Deletes the backup codes and pending sign-ins of a deleted account (its TOTP secret goes with its row). */
   forgetUser(userId: string, manager: EntityManager): Promise<void> {
     return this.mfa.deleteAllForUser(userId, manager);
   }
@@ -216,6 +242,8 @@ export class MfaService implements OnModuleInit {
     return {
       enabled: state.enabled,
       enabledAt: state.enabledAt,
+      totp: state.secretEncrypted !== null,
+      passkeys: await this.mfa.countPasskeys(user.userId),
       backupCodesRemaining: state.enabled ? await this.mfa.countUnusedBackupCodes(user.userId) : 0,
     };
   }
@@ -225,9 +253,8 @@ export class MfaService implements OnModuleInit {
     how: { by: 'user' | 'admin'; actorId: string; keepSessionId?: string; reason?: string },
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      if (!(await this.mfa.disable(userId, manager))) {
-        throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
-      }
+      const disabled = await this.mfa.disable(userId, manager);
+      if (!disabled) throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
       const endedSessions = await this.sessions.revokeAllForUser(userId, 'mfa_disabled', {
         keepId: how.keepSessionId,
         actorId: how.actorId,
@@ -238,7 +265,12 @@ export class MfaService implements OnModuleInit {
           type: 'mfa.disabled',
           userId,
           actorId: how.actorId,
-          details: { by: how.by, endedSessions, ...(how.reason ? { reason: how.reason } : {}) },
+          details: {
+            by: how.by,
+            endedSessions,
+            removedPasskeys: disabled.removedPasskeys,
+            ...(how.reason ? { reason: how.reason } : {}),
+          },
         },
         manager,
       );

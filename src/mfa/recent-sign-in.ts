@@ -1,3 +1,4 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { SessionService } from '../session/session.service';
@@ -14,5 +15,23 @@ export async function requireRecentSignIn(sessions: SessionService, clock: Clock
       MfaError.ReauthenticationRequired,
       'Sign in again: setting up two-factor authentication needs a sign-in from the last 10 minutes',
     );
+  }
+}
+
+/**
+ * A route guard for routes that bind a new second factor to the account (passkey registration): the
+ * caller's sign-in must be recent (`requireRecentSignIn`). Runs after the global guards set the user.
+ */
+@Injectable()
+export class RecentSignInGuard implements CanActivate {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const { user } = context.switchToHttp().getRequest<{ user: AuthUser }>();
+    await requireRecentSignIn(this.sessions, this.clock, user);
+    return true;
   }
 }

@@ -31,11 +31,11 @@ export class TotpSetup {
   async setup(user: AuthUser): Promise<MfaSetupResponseDto> {
     await requireRecentSignIn(this.sessions, this.clock, user);
     const state = await this.mfa.requireState(user.userId);
-    if (state.enabled) throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+    if (state.secretEncrypted) throw new MfaException(MfaError.AlreadyEnabled, 'TOTP is already on');
     const secret = Totp.generateSecret();
     await this.dataSource.transaction(async (manager) => {
       if (!(await this.mfa.setPendingSecret(user.userId, this.cipher.encrypt(secret), manager))) {
-        throw new MfaException(MfaError.AlreadyEnabled, 'Two-factor authentication is already on');
+        throw new MfaException(MfaError.AlreadyEnabled, 'TOTP is already on');
       }
       await this.audit.record({ type: 'mfa.setup_started', userId: user.userId }, manager);
     });

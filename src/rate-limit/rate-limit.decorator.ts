@@ -16,6 +16,7 @@ const VARIABLES: Record<RateLimitName, string> = {
   magicLink: 'RATE_LIMIT_MAGIC_LINK',
   emailVerify: 'RATE_LIMIT_EMAIL_VERIFY',
   sensitiveAction: 'RATE_LIMIT_SENSITIVE_ACTION',
+  passkey: 'RATE_LIMIT_PASSKEY',
 };
 
 /** Applies the named limit from configuration (e.g. RATE_LIMIT_LOGIN) to this route, per client IP. */

@@ -20,6 +20,7 @@ const NAMES: RateLimitName[] = [
   'magicLink',
   'emailVerify',
   'sensitiveAction',
+  'passkey',
 ];
 /** Limits counted per signed-in user rather than per IP; their routes add `@UseGuards(RateLimitGuard)`. */
 const PER_USER = new Set<RateLimitName>(['mfaSetup', 'sensitiveAction']);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '../database/affected-rows';
+import { affectedRows, returnedRows } from '../database/affected-rows';
 
 /** The 2FA columns of a user row (DESIGN section 5 keeps them on `users`), as the Mfa module reads them. */
 export interface MfaState {
@@ -52,10 +52,10 @@ export class UserMfaColumns {
       : null;
   }
 
-  /** Replaces any earlier pending secret; false when 2FA is already on. */
+  /** Replaces any earlier pending secret; false when TOTP is already on. */
   async setPendingSecret(userId: string, encrypted: string, manager: EntityManager): Promise<boolean> {
     const result: unknown = await manager.query(
-      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_enabled = false`,
+      `UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1 AND mfa_secret_encrypted IS NULL`,
       [userId, encrypted],
     );
     return affectedRows(result) > 0;
@@ -108,26 +108,49 @@ export class UserMfaColumns {
   }
 
   /**
-   * Turns 2FA on with the pending secret that was verified and records the verified step as used (so the
-   * enabling code can't sign anyone in). False when the pending secret changed meanwhile or 2FA is on.
+   * Turns TOTP on with the pending secret that was verified, and with it 2FA if no passkey had, recording
+   * the verified step as used (so the enabling code can't sign anyone in). Undefined when the pending
+   * secret changed meanwhile or TOTP is on; else whether 2FA was on before (a passkey).
    */
-  async enable(
+  async enableTotp(
     userId: string,
     pendingEncrypted: string,
     step: number,
     now: Date,
     manager: EntityManager,
-  ): Promise<boolean> {
-    const result: unknown = await manager.query(
-      `UPDATE users SET mfa_enabled = true, mfa_secret_encrypted = mfa_pending_secret_encrypted,
-              mfa_pending_secret_encrypted = NULL, mfa_enabled_at = $3, mfa_last_used_step = $4
-        WHERE id = $1 AND mfa_enabled = false AND mfa_pending_secret_encrypted = $2`,
-      [userId, pendingEncrypted, now, step],
+  ): Promise<{ wasEnabled: boolean } | undefined> {
+    const [row] = returnedRows<{ was: boolean }>(
+      await manager.query(
+        `UPDATE users u SET mfa_enabled = true, mfa_secret_encrypted = u.mfa_pending_secret_encrypted,
+              mfa_pending_secret_encrypted = NULL, mfa_enabled_at = COALESCE(u.mfa_enabled_at, $3),
+              mfa_last_used_step = $4
+         FROM (SELECT id, mfa_enabled AS was FROM users WHERE id = $1 FOR UPDATE) old
+        WHERE u.id = old.id AND u.mfa_secret_encrypted IS NULL AND u.mfa_pending_secret_encrypted = $2
+        RETURNING old.was`,
+        [userId, pendingEncrypted, now, step],
+      ),
     );
-    return affectedRows(result) > 0;
+    return row ? { wasEnabled: row.was } : undefined;
   }
 
-  /** Turns 2FA off: the secrets and the replay marker go. False when it was off already. */
+  /**
+   * Marks 2FA on because a second factor other than TOTP (a passkey) was added; whether it was on before.
+   * Locks the row first (the lock order of every transaction touching users and per-user tables).
+   */
+  async markEnabled(userId: string, now: Date, manager: EntityManager): Promise<{ wasEnabled: boolean }> {
+    const [row] = returnedRows<{ was: boolean }>(
+      await manager.query(
+        `UPDATE users u SET mfa_enabled = true, mfa_enabled_at = COALESCE(u.mfa_enabled_at, $2)
+         FROM (SELECT id, mfa_enabled AS was FROM users WHERE id = $1 FOR UPDATE) old
+        WHERE u.id = old.id
+        RETURNING old.was`,
+        [userId, now],
+      ),
+    );
+    return { wasEnabled: row?.was ?? false };
+  }
+
+  /** Turns 2FA off: the TOTP secrets and the replay marker go. False when it was off already. */
   async disable(userId: string, manager: EntityManager): Promise<boolean> {
     const result: unknown = await manager.query(
       `UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL,

@@ -1,22 +1,10 @@
+import { PasskeyDto } from '../../mfa/dto/passkey.dto';
 import { SessionViewDto } from '../../session/dto/session-view.dto';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PasswordProofDto } from '../../lockout/dto/password-proof.dto';
 import type { Role } from '../../common/auth/auth-user';
 
-export class DeleteAccountDto {
-  /** Proof that the caller is the account's owner now. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
-  password: string;
-
-  /** With 2FA on: a current 6-digit code or a backup code. */
-  @IsOptional()
-  @IsString()
-  @Matches(/^(\d{6}|[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4})$/, {
-    message: 'code must be a 6-digit code or a backup code',
-  })
-  code?: string;
-}
+/** `DELETE /users/me`: the password, and with 2FA on a current code or a backup code. */
+export class DeleteAccountDto extends PasswordProofDto {}
 
 export class ExportedProfileDto {
   id: string;
@@ -32,6 +20,8 @@ export class ExportedProfileDto {
 export class ExportedMfaDto {
   enabled: boolean;
   enabledAt: Date | null;
+  totp: boolean;
+  passkeys: number;
   backupCodesRemaining: number;
 }
 
@@ -53,6 +43,8 @@ export class AccountExportDto {
   exportedAt: Date;
   profile: ExportedProfileDto;
   twoFactor: ExportedMfaDto;
+  /** The passkeys registered (names and times; their public keys are not personal data one can use). */
+  passkeys: PasskeyDto[];
   /** Every session on record (ended ones are kept 7 days). */
   sessions: ExportedSessionDto[];
   /** The security events about this account, oldest first. */

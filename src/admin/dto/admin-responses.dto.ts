@@ -34,6 +34,10 @@ export class AdminStatsDto {
   mfaEnabledUsers: number;
   /** mfaEnabledUsers / users, 0 to 1 (0 without users). */
   mfaAdoptionRate: number;
+  /** Accounts with at least one passkey. */
+  passkeyUsers: number;
+  /** passkeyUsers / users, 0 to 1 (0 without users). */
+  passkeyAdoptionRate: number;
   /** Accounts locked right now. */
   lockedUsers: number;
   /** Backup codes used in the last 24 hours. */

@@ -10,7 +10,7 @@ export class LoginResponseDto {
   /** With `mfa_required`: a 5-minute token for `/auth/login/2fa`, good for this login only. */
   mfaToken?: string;
   /** With `mfa_required`: the second factors accepted. */
-  methods?: ('totp' | 'backup_code')[];
+  methods?: ('totp' | 'webauthn' | 'backup_code')[];
   /** Absent in cookie mode (`X-Auth-Mode: cookie`), where it is the `access_token` cookie. */
   accessToken?: string;
   /** Opaque; send it to `/auth/refresh`. Rotated on every use. Absent in cookie mode. */
