@@ -158,6 +158,11 @@ export class PasskeyPage {
     await this.send('WebAuthn.addCredential', { authenticatorId: this.authenticatorId, credential });
   }
 
+  /** Puts `credential` on this page's authenticator, e.g. one read from another page's with `credentials()`. */
+  async addCredential(credential: VirtualCredential): Promise<void> {
+    await this.send('WebAuthn.addCredential', { authenticatorId: this.authenticatorId, credential });
+  }
+
   async clearCredentials(): Promise<void> {
     await this.send('WebAuthn.clearCredentials', { authenticatorId: this.authenticatorId });
   }
