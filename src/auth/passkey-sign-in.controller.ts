@@ -6,6 +6,7 @@ import { ApiErrors, DEPENDENCY_UNAVAILABLE, domainError } from '../common/decora
 import { Public } from '../common/decorators/public.decorator';
 import { RequireFlag } from '../feature-flags/require-flag.decorator';
 import { ACCOUNT_LOCKED } from '../lockout/lockout-api-errors';
+import { RequestOptionsDto } from '../mfa/dto/webauthn-options.dto';
 import { PASSKEY_NOT_FOUND } from '../mfa/mfa-api-errors';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { wantsCookies } from './auth-cookies';
@@ -21,7 +22,7 @@ const INVALID_MFA_TOKEN = domainError(
   AuthError.InvalidMfaToken,
   'The `mfaToken` expired, was used already, or is not one',
 );
-const REQUEST_OPTIONS = { description: '`PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3)' };
+const REQUEST_OPTIONS = { type: RequestOptionsDto, description: 'For `startAuthentication({ optionsJSON })`' };
 
 /** Signing in with a passkey: as the second factor of a password login, or alone (passwordless). */
 @ApiTags('auth')

@@ -18,6 +18,7 @@ import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/aut
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { CURRENT_SESSION_GONE, SESSION_ENDED } from '../session/session-api-errors';
+import { CreationOptionsDto } from './dto/webauthn-options.dto';
 import { PasskeyDto, PasskeyRegisteredDto, RegisterPasskeyDto, RenamePasskeyDto } from './dto/passkey.dto';
 import {
   PASSKEY_NOT_FOUND,
@@ -46,7 +47,7 @@ export class WebauthnController {
    * from the last 10 minutes; limited per user by RATE_LIMIT_MFA_SETUP.
    */
   @ApiOperation({ summary: 'Start registering a passkey' })
-  @ApiOkResponse({ description: '`PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3)' })
+  @ApiOkResponse({ type: CreationOptionsDto, description: 'For `startRegistration({ optionsJSON })`' })
   @ApiErrors(SESSION_ENDED, REAUTHENTICATION_REQUIRED, CURRENT_SESSION_GONE)
   @AllowScope('mfa_enrollment')
   @RateLimit('mfaSetup')
