@@ -13,7 +13,6 @@ import {
   secondFactorOptions,
   SERVICE_ORIGIN,
   setPasskeyFlag,
-  storedPasskeys,
   withBrokenSignature,
 } from './factories/passkey.factory';
 import { registerUser } from './factories/user.factory';
@@ -115,7 +114,7 @@ describe('signing in with a passkey in a real browser', () => {
       const [listed] = (await t.http.get('/api/v1/webauthn/credentials', { token: res.body.accessToken })).body;
       expect(listed.lastUsedAt).toBe(t.clock.now().toISOString());
       const [held] = await page.credentials();
-      const [stored] = await storedPasskeys(t, user.id);
+      const [stored] = await storedRowsOf(t, 'webauthn_credentials', user.id);
       expect(Number(stored.counter)).toBe(held.signCount);
       expect(await authentications('second_factor', 'success')).toBe(succeeded + 1);
     });
@@ -222,7 +221,7 @@ describe('signing in with a passkey in a real browser', () => {
         const mfaToken = await passwordStep(t.http, user);
         expect((await secondFactor(mfaToken, await secondFactorAssertion(t.http, page, mfaToken))).status).toBe(200);
       }
-      const [stored] = await storedPasskeys(t, user.id);
+      const [stored] = await storedRowsOf(t, 'webauthn_credentials', user.id);
       expect(Number(stored.counter)).toBe(snapshot.signCount + 2);
       const clones = await authentications('second_factor', 'clone_suspected');
 
@@ -233,7 +232,7 @@ describe('signing in with a passkey in a real browser', () => {
       expect(cloned.status).toBe(401);
       expect(cloned.body).toEqual(invalidSecondFactor);
       expect(await failures(user.id)).toBe(1);
-      expect(Number((await storedPasskeys(t, user.id))[0].counter)).toBe(snapshot.signCount + 2);
+      expect(Number((await storedRowsOf(t, 'webauthn_credentials', user.id))[0].counter)).toBe(snapshot.signCount + 2);
       expect(await storedAuditEvents(t, { userId: user.id, type: 'webauthn.clone_suspected' })).toEqual([
         expect.objectContaining({
           details: expect.objectContaining({
@@ -484,7 +483,7 @@ describe('signing in with a passkey in a real browser', () => {
           json: { password: user.password, code: user.backupCodes[0] },
         });
         expect(deleted.status).toBe(204);
-        expect(await storedPasskeys(t, user.id)).toEqual([]);
+        expect(await storedRowsOf(t, 'webauthn_credentials', user.id)).toEqual([]);
         const res = await passwordless(await page.authenticate(await passwordlessOptions(t.http)));
         expect(res.status).toBe(401);
         expect(res.body).toEqual(

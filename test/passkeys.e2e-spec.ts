@@ -8,10 +8,9 @@ import {
   registrationOptions,
   secondFactorOptions,
   SERVICE_ORIGIN,
-  storedPasskeys,
 } from './factories/passkey.factory';
 import { login, registerUser, signedInUser } from './factories/user.factory';
-import { storedAuditEvents, storedUser } from './support/db-inspect';
+import { storedAuditEvents, storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { metricValue } from './support/metrics';
 import { launchPasskeyBrowser, PasskeyBrowser, PasskeyPage } from './support/passkey-browser';
@@ -106,7 +105,7 @@ describe('registering and managing passkeys in a real browser', () => {
     });
 
     // The service keeps the public key only; neither it nor the authenticator's private key leaves over HTTP.
-    const [stored] = await storedPasskeys(t, user.id);
+    const [stored] = await storedRowsOf(t, 'webauthn_credentials', user.id);
     expect(stored).toEqual(
       expect.objectContaining({ id: passkey.id, credential_id: response.id, name: 'Work laptop' }),
     );
@@ -300,7 +299,7 @@ describe('registering and managing passkeys in a real browser', () => {
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 400]);
     expect(answers.find((answer) => answer.status === 400)?.body.code).toBe('webauthn_challenge_invalid');
     expect(answers.find((answer) => answer.status === 201)?.body.backupCodes).toHaveLength(10);
-    expect(await storedPasskeys(t, user.id)).toHaveLength(1);
+    expect(await storedRowsOf(t, 'webauthn_credentials', user.id)).toHaveLength(1);
     expect(await status(user.accessToken)).toEqual(expect.objectContaining({ passkeys: 1, backupCodesRemaining: 10 }));
   });
 
@@ -399,7 +398,7 @@ describe('registering and managing passkeys in a real browser', () => {
     });
     expect(res.status).toBe(204);
     expect((await list(user.accessToken)).body).toEqual([]);
-    expect(await storedPasskeys(t, user.id)).toEqual([]);
+    expect(await storedRowsOf(t, 'webauthn_credentials', user.id)).toEqual([]);
     expect(await status(user.accessToken)).toEqual(expect.objectContaining({ enabled: true, totp: true, passkeys: 0 }));
     const mail = await mailTo(user.email, /^A passkey was removed from your account/);
     expect(mail.text).toContain('"Old phone"');
@@ -462,7 +461,7 @@ describe('registering and managing passkeys in a real browser', () => {
       backupCodesRemaining: 0,
     });
     expect((await list(user.accessToken)).body).toEqual([]);
-    expect(await storedPasskeys(t, user.id)).toEqual([]);
+    expect(await storedRowsOf(t, 'webauthn_credentials', user.id)).toEqual([]);
     expect(await metricValue(t.http, 'auth_webauthn_users')).toBe(users - 1);
     expect(((await login(t.http, user)) as unknown as { status: string }).status).toBe('authenticated');
   });
@@ -487,7 +486,7 @@ describe('registering and managing passkeys in a real browser', () => {
       { token: admin.aal2 },
     );
     expect(reset.status).toBe(204);
-    expect(await storedPasskeys(t, user.id)).toEqual([]);
+    expect(await storedRowsOf(t, 'webauthn_credentials', user.id)).toEqual([]);
     const after = await t.http.get('/api/v1/admin/stats', { token: admin.aal2 });
     expect(after.body.passkeyUsers).toBe(before.body.passkeyUsers - 1);
     expect(((await login(t.http, user)) as unknown as { status: string }).status).toBe('authenticated');

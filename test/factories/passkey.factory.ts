@@ -117,8 +117,3 @@ export function withBrokenSignature(response: AuthenticationResponseJSON): Authe
   signature[signature.length - 1] ^= 0x01;
   return { ...response, response: { ...response.response, signature: signature.toString('base64url') } };
 }
-
-/** A stored user's row of `webauthn_credentials`, oldest first. */
-export function storedPasskeys(t: Pick<TestApp, 'dataSource'>, userId: string): Promise<Record<string, unknown>[]> {
-  return t.dataSource.query(`SELECT * FROM webauthn_credentials WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
-}

@@ -42,7 +42,8 @@ export function storedUsers(t: Db): Promise<Record<string, unknown>[]> {
 }
 
 /** Tables whose rows belong to one user through `user_id`. */
-export type UserTable = 'sessions' | 'mfa_backup_codes' | 'mfa_challenges' | 'password_history' | 'one_time_tokens';
+export type UserTable =
+  'sessions' | 'mfa_backup_codes' | 'mfa_challenges' | 'password_history' | 'one_time_tokens' | 'webauthn_credentials';
 
 /** The user's rows of `table`, oldest first. */
 export function storedRowsOf(t: Db, table: UserTable, userId: string): Promise<Record<string, unknown>[]> {
