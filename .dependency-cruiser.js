@@ -5,7 +5,7 @@
  *   1. base:           common, config, database
  *   2. infrastructure: logging, metrics, redis, mail, rate-limit — what every feature uses and no feature
  *                      owns (a log line, a counter, a Redis connection, an outgoing mail, a throttle)
- *   3. features:       audit, users, passwords, lockout, tokens, auth, account, mfa, session, feature-flags,
+ *   3. features:       audit, users, passwords, lockout, tokens, auth, account, mfa, session, devices, feature-flags,
  *                      health (with no cycle between them)
  *   4. composition:    admin (controllers composing the features), cli (its own CliModule), and the root files
  *                      (app.module, app.factory, main, domain-errors, swagger, shutdown), which may import anything.
@@ -17,7 +17,7 @@
  */
 const BASE = '^src/(common|config|database)/';
 const INFRA = '^src/(logging|metrics|redis|mail|rate-limit)/';
-const FEATURES = '^src/(audit|users|passwords|lockout|tokens|auth|account|mfa|session|feature-flags|health)/';
+const FEATURES = '^src/(audit|users|passwords|lockout|tokens|auth|account|mfa|session|devices|feature-flags|health)/';
 const COMPOSITION = '^src/(admin/|cli/|[^/]+$)';
 
 module.exports = {

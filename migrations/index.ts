@@ -9,6 +9,7 @@ import { CreateAuditAppend1763700700000 } from './1763700700000-create-audit-app
 import { AuditPurgeChainPrefix1763700800000 } from './1763700800000-audit-purge-chain-prefix';
 import { EmailSkeleton1763700900000 } from './1763700900000-email-skeleton';
 import { CreateWebauthn1763701000000 } from './1763701000000-create-webauthn';
+import { CreateTrustedDevices1763701100000 } from './1763701100000-create-trusted-devices';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   AuditPurgeChainPrefix1763700800000,
   EmailSkeleton1763700900000,
   CreateWebauthn1763701000000,
+  CreateTrustedDevices1763701100000,
 ];

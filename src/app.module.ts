@@ -24,13 +24,14 @@ import { HealthModule } from './health/health.module';
 import { LOG_DESTINATION, LoggingModule } from './logging/logging.module';
 import { OutageLog } from './common/outage-log';
 import { MetricsModule } from './metrics/metrics.module';
+import { DevicesModule } from './devices/devices.module';
 import { MfaModule } from './mfa/mfa.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
 
 /** The REST API lives under /api/v1; probes, metrics and docs stay at the root. */
 export const API_PREFIX = 'api/v1';
-const API_MODULES = [AuthModule, AccountModule, SessionModule, MfaModule, AdminModule];
+const API_MODULES = [AuthModule, AccountModule, SessionModule, MfaModule, DevicesModule, AdminModule];
 
 export interface AppModuleOptions {
   /** Tests pass a clock they can move; the service runs on the system clock. */

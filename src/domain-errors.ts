@@ -4,6 +4,7 @@ import { LOCKOUT_ERRORS } from './lockout/lockout.exception';
 import { PASSWORD_ERRORS } from './passwords/password.exception';
 import { USER_ERRORS } from './users/user.exception';
 import { FEATURE_FLAG_ERRORS } from './feature-flags/feature-flag.exception';
+import { DEVICE_ERRORS } from './devices/device.exception';
 import { MFA_ERRORS } from './mfa/mfa.exception';
 import { SESSION_ERRORS } from './session/session.exception';
 
@@ -17,6 +18,7 @@ export const DOMAIN_ERRORS: readonly DomainErrorMapping[] = [
   PASSWORD_ERRORS,
   LOCKOUT_ERRORS,
   MFA_ERRORS,
+  DEVICE_ERRORS,
   SESSION_ERRORS,
   FEATURE_FLAG_ERRORS,
 ];

@@ -83,6 +83,7 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl: string): 
     .addCookieAuth(ACCESS_COOKIE, { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE }, 'cookie')
     .addTag('auth', 'Registration, login (password, 2FA, magic link), tokens, passwords and email verification')
     .addTag('2fa', 'Two-factor authentication with TOTP: enrollment, status, backup codes, turning it off')
+    .addTag('devices', 'Remembered devices: the browsers that skip the second factor, and forgetting them')
     .addTag('passkeys', 'Passkeys (WebAuthn) as second factors: registering, listing, renaming, removing')
     .addTag('sessions', "The caller's sessions: list, timeouts, ending them")
     .addTag('users', "The caller's own data: export and account deletion")

@@ -131,7 +131,13 @@ describe('admin API', () => {
     expect(row).toEqual(
       expect.objectContaining({
         actor_id: admin.id,
-        details: { by: 'admin', reason: 'Lost phone; ID checked on a call', endedSessions: 1, removedPasskeys: 0 },
+        details: {
+          by: 'admin',
+          reason: 'Lost phone; ID checked on a call',
+          endedSessions: 1,
+          removedPasskeys: 0,
+          endedDevices: 0,
+        },
       }),
     );
   });
@@ -187,6 +193,7 @@ describe('admin API', () => {
       'passkey_auth',
       'passwordless_auth',
       'registration_open',
+      'trusted_devices',
     ]);
     const changed = await t.http.put(
       '/api/v1/admin/feature-flags/passwordless_auth',

@@ -1,5 +1,5 @@
 import { AuditService } from '../src/audit/audit.service';
-import { MfaService } from '../src/mfa/mfa.service';
+import { MfaDisabling } from '../src/mfa/mfa-disabling.service';
 import { SessionCleanupService } from '../src/session/session-cleanup.service';
 import { tamperWithAuditEvent } from './factories/audit.factory';
 import { enroll } from './factories/mfa.factory';
@@ -207,11 +207,11 @@ describe('audit retention purge', () => {
 
 describe('2FA, session and admin events', () => {
   let t: TestApp;
-  let mfa: MfaService;
+  let mfa: MfaDisabling;
 
   beforeAll(async () => {
     t = await startTestApp();
-    mfa = t.app.get(MfaService);
+    mfa = t.app.get(MfaDisabling);
   });
 
   afterAll(async () => {
@@ -289,7 +289,7 @@ describe('2FA, session and admin events', () => {
     const again = await t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
     expect(again.body.status).toBe('authenticated');
     const status = await t.http.get('/api/v1/2fa/status', { token: again.body.accessToken });
-    expect(status.body).toEqual({ enabled: false, enabledAt: null, backupCodesRemaining: 0 });
+    expect(status.body).toEqual({ enabled: false, enabledAt: null, totp: false, passkeys: 0, backupCodesRemaining: 0 });
     expect(await storedRowsOf(t, 'mfa_backup_codes', user.id)).toEqual([]);
 
     const rows = (await eventsOf(t, user.id))
@@ -304,7 +304,13 @@ describe('2FA, session and admin events', () => {
       {
         type: 'mfa.disabled',
         actor_id: admin.id,
-        details: { by: 'admin', reason: 'Lost phone; identity checked by video call', endedSessions: 1 },
+        details: {
+          by: 'admin',
+          reason: 'Lost phone; identity checked by video call',
+          endedSessions: 1,
+          removedPasskeys: 0,
+          endedDevices: 0,
+        },
       },
     ]);
     expect(JSON.stringify(rows)).not.toContain(enrollment.secret);

@@ -57,6 +57,7 @@ describe('feature flag defaults', () => {
         expect.objectContaining({ key: 'mfa_enforcement', enabled: false, rolloutPercent: 0, updatedAt: null }),
         expect.objectContaining({ key: 'registration_open', enabled: true, rolloutPercent: 100, updatedAt: null }),
         expect.objectContaining({ key: 'passkey_auth', enabled: false, rolloutPercent: 0, updatedAt: null }),
+        expect.objectContaining({ key: 'trusted_devices', enabled: false, rolloutPercent: 0, updatedAt: null }),
       ]);
       expect(await flags.isEnabled('passwordless_auth')).toBe(enabled);
       expect(await storedFeatureFlags(t)).toEqual([]);

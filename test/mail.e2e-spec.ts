@@ -1,4 +1,4 @@
-import { MfaService } from '../src/mfa/mfa.service';
+import { MfaDisabling } from '../src/mfa/mfa-disabling.service';
 import { enroll } from './factories/mfa.factory';
 import { registerUser, signedInUser } from './factories/user.factory';
 import { storedAuditEvents } from './support/db-inspect';
@@ -122,7 +122,7 @@ describe('security notifications over SMTP', () => {
   it('says when an administrator turned 2FA off', async () => {
     const user = await signedInUser(t.http);
     await enroll(t.http, t.clock, user.accessToken);
-    await t.app.get(MfaService).disableFor(user.id, 'cli', 'Lost phone, identity checked by video call');
+    await t.app.get(MfaDisabling).disableFor(user.id, 'cli', 'Lost phone, identity checked by video call');
     const mail = await mailTo(user.email, /^An administrator turned off two-factor authentication/);
     expect(mail.text).toContain('all your sessions were ended');
     expect(mail.text).not.toContain('video call');

@@ -4,6 +4,7 @@ import { AuthUser } from '../common/auth/auth-user';
 import { Clock } from '../common/clock/clock';
 import { MfaService } from '../mfa/mfa.service';
 import { PasskeyService } from '../mfa/passkey.service';
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { describeSession } from '../session/dto/session-view.dto';
 import { sessionEnded } from '../session/session-ended';
 import { SessionService } from '../session/session.service';
@@ -20,6 +21,7 @@ export class AccountExport {
     private readonly sessions: SessionService,
     private readonly mfa: MfaService,
     private readonly passkeys: PasskeyService,
+    private readonly devices: TrustedDevices,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -53,6 +55,7 @@ export class AccountExport {
       },
       twoFactor: await this.mfa.status(caller),
       passkeys: await this.passkeys.list(user.id),
+      devices: await this.devices.list(user.id, caller.sessionId),
       sessions: (await this.sessions.listAllForUser(user.id)).map((session) => ({
         ...describeSession(session),
         revokedAt: session.revokedAt,

@@ -1,3 +1,4 @@
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
@@ -12,7 +13,16 @@ import { AccountExport } from './account-export.service';
 
 /** A user's own data: the export of everything kept about them, and deleting the account. */
 @Module({
-  imports: [UsersModule, SessionCoreModule, MfaCoreModule, AuditModule, LockoutModule, PasswordsModule, AuthModule],
+  imports: [
+    UsersModule,
+    SessionCoreModule,
+    MfaCoreModule,
+    AuditModule,
+    LockoutModule,
+    PasswordsModule,
+    AuthModule,
+    DevicesCoreModule,
+  ],
   controllers: [AccountDataController],
   providers: [AccountExport, AccountDeletion],
 })

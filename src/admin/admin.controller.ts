@@ -8,7 +8,8 @@ import { UserAdminService } from '../users/user-admin.service';
 import { FeatureFlagDto } from '../feature-flags/dto/feature-flag.dto';
 import { UpdateFeatureFlagDto } from '../feature-flags/dto/update-feature-flag.dto';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
-import { MfaService } from '../mfa/mfa.service';
+import { MfaDisabling } from '../mfa/mfa-disabling.service';
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { AdminStatsService } from './admin-stats.service';
 import { AdminReasonDto, AuditQueryDto, UserSearchQueryDto } from './dto/admin-requests.dto';
 import { AdminStatsDto, AuditPageDto, AuditVerifyDto } from './dto/admin-responses.dto';
@@ -33,10 +34,11 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 export class AdminController {
   constructor(
     private readonly users: UserAdminService,
-    private readonly mfa: MfaService,
+    private readonly mfa: MfaDisabling,
     private readonly audit: AuditService,
     private readonly flags: FeatureFlagService,
     private readonly stats: AdminStatsService,
+    private readonly devices: TrustedDevices,
   ) {}
 
   /** Accounts by email or display name, oldest first, a page at a time. */
@@ -53,11 +55,15 @@ export class AdminController {
   @ApiOkResponse({ type: AdminUserDetailDto })
   @ApiErrors(USER_NOT_FOUND)
   @Get('users/:id')
-  user(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<AdminUserDetailDto> {
-    return this.users.detail(id, admin.userId);
+  async user(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<AdminUserDetailDto> {
+    const detail = await this.users.detail(id, admin.userId);
+    return { ...detail, devices: await this.devices.list(id) };
   }
 
-  /** Ends a lockout and clears the failure count, e.g. for a user locked out by someone guessing. */
+  /**
+   * Ends a lockout and clears the failure count, e.g. for a user locked out by someone guessing: the
+   * account's (new devices) and each remembered device's.
+   */
   @ApiOperation({ summary: 'Unlock a locked account' })
   @ApiNoContentResponse({ description: 'Unlocked; the failure count starts again' })
   @ApiErrors(USER_NOT_FOUND)
@@ -65,6 +71,7 @@ export class AdminController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async unlock(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
     await this.users.unlock(id, admin.userId);
+    await this.devices.clearLocks(id);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
@@ -9,7 +10,7 @@ import { AdminController } from './admin.controller';
 
 /** Admin endpoints composed from the other modules' services; no business logic of its own. */
 @Module({
-  imports: [UsersModule, MfaModule, SessionModule, AuditModule, FeatureFlagModule],
+  imports: [UsersModule, MfaModule, SessionModule, AuditModule, FeatureFlagModule, DevicesCoreModule],
   controllers: [AdminController],
   providers: [AdminStatsService],
 })

@@ -6,6 +6,7 @@ import { SecurityConfig } from '../config/security.config';
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
 export const CSRF_COOKIE = 'csrf_token';
+export const DEVICE_COOKIE = 'device_token';
 export const CSRF_HEADER = 'x-csrf-token';
 export const AUTH_MODE_HEADER = 'x-auth-mode';
 const REFRESH_COOKIE_PATH = '/api/v1/auth';
@@ -39,6 +40,21 @@ export function setAuthCookies(
   void reply.setCookie(CSRF_COOKIE, randomBytes(32).toString('base64url'), {
     ...base(security, refreshMaxAgeSeconds),
     httpOnly: false,
+  });
+}
+
+/** A remembered device's token: HttpOnly, Lax whatever COOKIE_SAMESITE says, for the sign-in routes only. */
+export function setDeviceCookie(
+  reply: FastifyReply,
+  token: string,
+  maxAgeSeconds: number,
+  security: SecurityConfig,
+): void {
+  void reply.setCookie(DEVICE_COOKIE, token, {
+    ...base(security, maxAgeSeconds),
+    sameSite: 'lax',
+    httpOnly: true,
+    path: REFRESH_COOKIE_PATH,
   });
 }
 

@@ -17,7 +17,7 @@ import { ApiErrors, DEPENDENCY_UNAVAILABLE, domainError } from '../common/decora
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { csrfSatisfied, REFRESH_COOKIE, wantsCookies } from './auth-cookies';
+import { csrfSatisfied, DEVICE_COOKIE, REFRESH_COOKIE, wantsCookies } from './auth-cookies';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordChange } from './password-change.service';
 import { PasswordSignIn } from './password-sign-in.service';
@@ -106,7 +106,8 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.passwordSignIn.login(dto.email, dto.password);
+    const deviceToken = dto.deviceToken ?? request.cookies?.[DEVICE_COOKIE];
+    const result = await this.passwordSignIn.login(dto.email, dto.password, deviceToken);
     return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 
@@ -135,7 +136,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.secondFactor.login(dto.mfaToken, dto.code);
+    const result = await this.secondFactor.login(dto.mfaToken, dto.code, dto.rememberDevice);
     return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 

@@ -23,6 +23,9 @@ import { OneTimeTokenRepository } from './one-time-token.repository';
 import { PasskeyManagementController } from './passkey-management.controller';
 import { PasskeySignInController } from './passkey-sign-in.controller';
 import { PasskeySignIn } from './passkey-sign-in.service';
+import { PasswordlessSignIn } from './passwordless-sign-in.service';
+import { PendingSignIn } from './pending-sign-in.service';
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { LoginMetrics } from './login-metrics';
 import { LoginTokens } from './login-tokens.service';
 import { MagicLinkSignIn } from './magic-link-sign-in.service';
@@ -47,6 +50,7 @@ import { TokenDelivery } from './token-delivery';
     LockoutModule,
     MfaModule,
     TokensModule,
+    DevicesCoreModule,
   ],
   controllers: [
     AuthController,
@@ -63,6 +67,8 @@ import { TokenDelivery } from './token-delivery';
     PasswordSignIn,
     SecondFactorSignIn,
     PasskeySignIn,
+    PasswordlessSignIn,
+    PendingSignIn,
     RefreshService,
     TokenDelivery,
     PasswordChange,

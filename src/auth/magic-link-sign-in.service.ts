@@ -9,7 +9,7 @@ import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LinkTokens } from './link-tokens.service';
 import { magicLinksTarget } from './magic-link-flag';
-import { SignInService } from './sign-in.service';
+import { PendingSignIn } from './pending-sign-in.service';
 
 /** `POST /auth/magic-link/verify`: the link's token as the first factor. */
 @Injectable()
@@ -17,7 +17,7 @@ export class MagicLinkSignIn {
   constructor(
     private readonly users: UsersService,
     private readonly linkTokens: LinkTokens,
-    private readonly signIn: SignInService,
+    private readonly pending: PendingSignIn,
     private readonly lockout: AccountLockout,
     private readonly flags: FeatureFlagService,
     private readonly audit: AuditService,
@@ -46,11 +46,13 @@ export class MagicLinkSignIn {
       this.metrics.magicLinkVerifications.inc({ result: 'refused' });
       throw error;
     }
-    const response = await this.signIn
-      .afterFirstFactor(user, 'email', async (manager) => {
-        await this.linkTokens.consume(token, 'magic_link', manager);
-        await this.audit.record({ type: 'magic_link.used', userId }, manager);
-        if (!user.emailVerifiedAt) await this.users.markEmailVerified(userId, manager);
+    const response = await this.pending
+      .afterFirstFactor(user, 'email', {
+        useUp: async (manager) => {
+          await this.linkTokens.consume(token, 'magic_link', manager);
+          await this.audit.record({ type: 'magic_link.used', userId }, manager);
+          if (!user.emailVerifiedAt) await this.users.markEmailVerified(userId, manager);
+        },
       })
       .catch((error: unknown) => this.countLinkFailure(error));
     this.metrics.magicLinkVerifications.inc({ result: 'success' });

@@ -9,6 +9,7 @@ import { MFA_INVALID_CODE, MFA_NOT_ENABLED } from '../mfa/mfa-api-errors';
 import { HASHER_OVERLOADED } from '../passwords/password-api-errors';
 import { SESSION_ENDED } from '../session/session-api-errors';
 import { MfaService } from '../mfa/mfa.service';
+import { MfaDisabling } from '../mfa/mfa-disabling.service';
 import { BackupCodesResponseDto } from './dto/backup-codes-response.dto';
 import { DisableMfaDto } from './dto/disable-mfa.dto';
 import { RegenerateBackupCodesDto } from './dto/regenerate-backup-codes.dto';
@@ -26,6 +27,7 @@ export class MfaManagementController {
   constructor(
     private readonly proof: ProofService,
     private readonly mfa: MfaService,
+    private readonly disabling: MfaDisabling,
   ) {}
 
   /**
@@ -40,7 +42,7 @@ export class MfaManagementController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async disable(@CurrentUser() user: AuthUser, @Body() dto: DisableMfaDto): Promise<void> {
     await this.proof.prove(user.userId, 'mfa_disable', dto);
-    await this.mfa.disable(user);
+    await this.disabling.disable(user);
   }
 
   /**

@@ -14,6 +14,7 @@ import { AUTH_ERRORS, AuthError } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginWebauthnDto, PasskeyLoginDto, PasskeyOptionsDto } from './dto/passkey-sign-in.dto';
 import { PasskeySignIn } from './passkey-sign-in.service';
+import { PasswordlessSignIn } from './passwordless-sign-in.service';
 import { ApiCookieMode, SESSION_EXAMPLES } from './sign-in-api-docs';
 import { TokenDelivery } from './token-delivery';
 
@@ -31,6 +32,7 @@ const REQUEST_OPTIONS = { type: RequestOptionsDto, description: 'For `startAuthe
 export class PasskeySignInController {
   constructor(
     private readonly passkeys: PasskeySignIn,
+    private readonly passwordlessSignIn: PasswordlessSignIn,
     private readonly delivery: TokenDelivery,
   ) {}
 
@@ -74,7 +76,7 @@ export class PasskeySignInController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.passkeys.secondFactor(dto.mfaToken, dto.response);
+    const result = await this.passkeys.secondFactor(dto.mfaToken, dto.response, dto.rememberDevice);
     return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 
@@ -90,7 +92,7 @@ export class PasskeySignInController {
   @Post('passkey/options')
   @HttpCode(HttpStatus.OK)
   passwordlessOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return this.passkeys.passwordlessOptions();
+    return this.passwordlessSignIn.options();
   }
 
   /**
@@ -119,7 +121,7 @@ export class PasskeySignInController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const result = await this.passkeys.passwordless(dto.response);
+    const result = await this.passwordlessSignIn.login(dto.response);
     return this.delivery.deliver(result, wantsCookies(request), reply);
   }
 }

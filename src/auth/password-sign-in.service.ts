@@ -8,7 +8,7 @@ import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { EmailVerificationService } from './email-verification.service';
 import { LoginMetrics } from './login-metrics';
-import { SignInService } from './sign-in.service';
+import { PendingSignIn } from './pending-sign-in.service';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password';
 
@@ -20,17 +20,18 @@ export class PasswordSignIn {
     private readonly hasher: PasswordHasher,
     private readonly lockout: AccountLockout,
     private readonly verification: EmailVerificationService,
-    private readonly signIn: SignInService,
+    private readonly pending: PendingSignIn,
     private readonly audit: AuditService,
     private readonly metrics: LoginMetrics,
     private readonly clock: Clock,
   ) {}
 
-  login(email: string, password: string): Promise<LoginResponseDto> {
-    return this.metrics.count(this.check(email, password));
+  /** `deviceToken`: a remembered device's token (body or cookie), which stands in for the second factor. */
+  login(email: string, password: string, deviceToken?: string): Promise<LoginResponseDto> {
+    return this.metrics.count(this.check(email, password, deviceToken));
   }
 
-  private async check(email: string, password: string): Promise<LoginResponseDto> {
+  private async check(email: string, password: string, deviceToken?: string): Promise<LoginResponseDto> {
     const user = await this.users.findActiveByEmail(email);
     if (!user) {
       await this.hasher.verifyAgainstDummy(password);
@@ -39,11 +40,13 @@ export class PasswordSignIn {
       throw new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS);
     }
     const now = this.clock.now();
-    await this.lockout.assertNotLocked(user, now);
+    const device = await this.pending.deviceOf(user, deviceToken);
+    await this.lockout.assertNotLocked(user, now, { device });
     if (!(await this.hasher.verify(password, user.passwordHash))) {
       await this.lockout.fail(user, now, {
         error: new AuthException(AuthError.InvalidCredentials, INVALID_CREDENTIALS),
         reason: 'wrong_password',
+        device,
       });
     }
     if (this.verification.mode === 'required' && !user.emailVerifiedAt) {
@@ -53,6 +56,6 @@ export class PasswordSignIn {
         'Confirm your email address first: use the link we mailed you (POST /auth/email/verify/resend sends a new one)',
       );
     }
-    return this.signIn.afterFirstFactor(user, 'pwd');
+    return this.pending.afterFirstFactor(user, 'pwd', { device });
   }
 }

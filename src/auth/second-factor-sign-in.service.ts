@@ -5,7 +5,7 @@ import { MfaService } from '../mfa/mfa.service';
 import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginMetrics } from './login-metrics';
-import { SignInService } from './sign-in.service';
+import { PendingSignIn } from './pending-sign-in.service';
 
 /**
  * `POST /auth/login/2fa`: a TOTP code or a backup code against the MFA token's pending login. Wrong
@@ -16,17 +16,18 @@ export class SecondFactorSignIn {
   constructor(
     private readonly lockout: AccountLockout,
     private readonly mfa: MfaService,
-    private readonly signIn: SignInService,
+    private readonly pending: PendingSignIn,
     private readonly metrics: LoginMetrics,
     private readonly clock: Clock,
   ) {}
 
-  login(mfaToken: string, code: string): Promise<LoginResponseDto> {
-    return this.metrics.count(this.check(mfaToken, code));
+  login(mfaToken: string, code: string, rememberDevice = false): Promise<LoginResponseDto> {
+    return this.metrics.count(this.check(mfaToken, code, rememberDevice));
   }
 
-  private async check(mfaToken: string, code: string): Promise<LoginResponseDto> {
-    const { claims, user } = await this.signIn.pending(mfaToken);
+  private async check(mfaToken: string, code: string, rememberDevice: boolean): Promise<LoginResponseDto> {
+    const pending = await this.pending.pending(mfaToken);
+    const { user } = pending;
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
@@ -37,6 +38,6 @@ export class SecondFactorSignIn {
         kind: factor.method === 'otp' ? 'totp' : 'backup_code',
       });
     }
-    return this.signIn.complete(user, [claims.firstFactor, factor.method], { challengeId: claims.jti });
+    return this.pending.completeSecondFactor(pending, factor.method, rememberDevice);
   }
 }

@@ -10,7 +10,7 @@ import { embeddedDataDir, EmbeddedPostgres } from '../database/embedded-postgres
 import { runPendingMigrations } from '../database/migration-lock';
 import { withMigrationDataSource } from '../database/migration-runner';
 import { AuditService } from '../audit/audit.service';
-import { MfaService } from '../mfa/mfa.service';
+import { MfaDisabling } from '../mfa/mfa-disabling.service';
 import { SecretRotation } from '../mfa/secret-rotation.service';
 import { SessionCleanupService } from '../session/session-cleanup.service';
 import { createCliContext } from './cli.module';
@@ -95,7 +95,7 @@ async function run(app: INestApplicationContext, command: Exclude<Command, 'migr
     case 'disable-2fa': {
       const email = required(options, 'email');
       const reason = required(options, 'reason');
-      await app.get(MfaService).disableFor(await userId(app, email), CLI_ACTOR, reason);
+      await app.get(MfaDisabling).disableFor(await userId(app, email), CLI_ACTOR, reason);
       return `disable-2fa: two-factor authentication is off for ${email}; their sessions ended and they were mailed`;
     }
     case 'cleanup': {

@@ -23,6 +23,10 @@ export interface SecurityConfig {
   magicLinkTtlMinutes: number;
   passwordResetTtlMinutes: number;
   adminRequireMfa: boolean;
+  /** How long a remembered device skips the second factor; 0 turns remembering off. */
+  trustedDeviceDays: number;
+  /** Mail the user when a sign-in comes from a device without a device token. */
+  newDeviceMail: boolean;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
 }
@@ -49,6 +53,8 @@ export function readSecurityConfig(env: EnvReader, app: AppConfig): SecurityConf
     magicLinkTtlMinutes: env.int('MAGIC_LINK_TTL_MINUTES', 15, 1, 1440),
     passwordResetTtlMinutes: env.int('PASSWORD_RESET_TTL_MINUTES', 30, 1, 1440),
     adminRequireMfa: env.bool('ADMIN_REQUIRE_MFA', true),
+    trustedDeviceDays: env.int('TRUSTED_DEVICE_DAYS', 30, 0, 365),
+    newDeviceMail: env.bool('NEW_DEVICE_MAIL', true),
     adminEmail: env.raw('ADMIN_EMAIL'),
     adminPassword: env.raw('ADMIN_PASSWORD'),
   };

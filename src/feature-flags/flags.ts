@@ -2,7 +2,13 @@ import type { Role } from '../common/auth/auth-user';
 import type { OpsConfig } from '../config/ops.config';
 
 /** Every flag the code knows. A key outside this list can't be stored, changed or required by a route. */
-export const FLAG_KEYS = ['passwordless_auth', 'mfa_enforcement', 'registration_open', 'passkey_auth'] as const;
+export const FLAG_KEYS = [
+  'passwordless_auth',
+  'mfa_enforcement',
+  'registration_open',
+  'passkey_auth',
+  'trusted_devices',
+] as const;
 export type FlagKey = (typeof FLAG_KEYS)[number];
 
 /** What decides a flag: the kill switch and its targeting. */
@@ -53,6 +59,12 @@ export const FLAGS: Readonly<Record<FlagKey, FlagDefinition>> = {
     key: 'passkey_auth',
     description:
       'Passwordless sign-in with a passkey alone (POST /auth/passkey); off answers 404. Passkeys as a second factor need no flag.',
+    defaults: () => everyone(false),
+  },
+  trusted_devices: {
+    key: 'trusted_devices',
+    description:
+      'Remembered devices: rememberDevice on the second-factor step skips it on that browser for TRUSTED_DEVICE_DAYS, and its failures lock only it.',
     defaults: () => everyone(false),
   },
 };

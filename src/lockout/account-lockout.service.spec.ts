@@ -1,3 +1,4 @@
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { HttpStatus } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, EntityManager } from 'typeorm';
@@ -45,7 +46,8 @@ function setUp() {
   const dataSource = {
     transaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(manager)),
   } as unknown as jest.Mocked<DataSource>;
-  const lockout = new AccountLockout(users, config, audit, metrics, notifications, dataSource);
+  const devices = { recordFailure: jest.fn() } as unknown as jest.Mocked<TrustedDevices>;
+  const lockout = new AccountLockout(users, config, audit, metrics, notifications, devices, dataSource);
   return { lockout, users, audit, metrics, notifications, manager };
 }
 
@@ -134,7 +136,7 @@ describe('AccountLockout', () => {
     );
     expect(metrics.lockouts.inc).toHaveBeenCalledTimes(1);
     expect(notifications.accountLocked).toHaveBeenCalledTimes(1);
-    expect(notifications.accountLocked).toHaveBeenCalledWith(USER.email, lockedUntil);
+    expect(notifications.accountLocked).toHaveBeenCalledWith(USER.email, lockedUntil, 'new_devices');
   });
 
   it('keeps answering 423 without a second lockout mail for a failure racing in after the lock', async () => {

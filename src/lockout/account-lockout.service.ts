@@ -9,6 +9,8 @@ import { AuthMetrics, FailedAttemptKind } from '../metrics/auth-metrics';
 import { DomainException } from '../common/filters/domain.exception';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { TrustedDevice } from '../devices/trusted-device.repository';
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { LockoutError, LockoutException } from './lockout.exception';
 
 export interface Failure {
@@ -19,6 +21,8 @@ export interface Failure {
   kind?: FailedAttemptKind;
   /** The sensitive action whose proof failed; unset for a sign-in. */
   action?: string;
+  /** The remembered device the attempt came with: it counts on the device's own counter. */
+  device?: TrustedDevice;
 }
 
 /**
@@ -33,6 +37,7 @@ export class AccountLockout {
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
     private readonly notifications: SecurityNotifications,
+    private readonly devices: TrustedDevices,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -40,14 +45,24 @@ export class AccountLockout {
    * Refuses a locked account with 423 (audited, so probing a locked account leaves a trace). `action`
    * names the sensitive action whose proof was refused, for attempts that are not a sign-in.
    */
-  async assertNotLocked(user: Pick<UserEntity, 'id' | 'lockedUntil'>, now: Date, action?: string): Promise<void> {
-    if (user.lockedUntil && user.lockedUntil > now) {
+  async assertNotLocked(
+    user: Pick<UserEntity, 'id' | 'lockedUntil'>,
+    now: Date,
+    { action, device }: { action?: string; device?: TrustedDevice } = {},
+  ): Promise<void> {
+    // A remembered device answers to its own lock only: a stranger's failures locked new devices out.
+    const lockedUntil = device ? device.lockedUntil : user.lockedUntil;
+    if (lockedUntil && lockedUntil > now) {
       await this.audit.record({
         type: 'login.failed',
         userId: user.id,
-        details: { reason: 'account_locked', ...(action ? { action } : {}) },
+        details: {
+          reason: device ? 'device_locked' : 'account_locked',
+          ...(action ? { action } : {}),
+          ...(device ? { deviceId: device.id } : {}),
+        },
       });
-      throw AccountLockout.lockedError(user.lockedUntil);
+      throw AccountLockout.lockedError(lockedUntil);
     }
   }
 
@@ -56,23 +71,25 @@ export class AccountLockout {
    * when this attempt locks the account, `failure.error` otherwise.
    */
   async fail(user: Pick<UserEntity, 'id' | 'email'>, now: Date, failure: Failure): Promise<never> {
-    const { error, reason, kind = 'password', action } = failure;
+    const { error, reason, kind = 'password', action, device } = failure;
     const security = this.config.get('security', { infer: true });
+    const limits = [now, security.maxFailedLoginAttempts, security.lockoutDurationMinutes * 60_000] as const;
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const counted = await this.users.recordFailedAttempt(
-        user.id,
-        now,
-        security.maxFailedLoginAttempts,
-        security.lockoutDurationMinutes * 60_000,
-        manager,
-      );
+      const counted = device
+        ? await this.devices.recordFailure(device.id, ...limits, manager)
+        : await this.users.recordFailedAttempt(user.id, ...limits, manager);
+      const on = device ? { deviceId: device.id } : {};
       await this.audit.record(
-        { type: 'login.failed', userId: user.id, details: { reason, ...(action ? { action } : {}) } },
+        { type: 'login.failed', userId: user.id, details: { reason, ...(action ? { action } : {}), ...on } },
         manager,
       );
       if (counted.lockedNow) {
         await this.audit.record(
-          { type: 'account.locked', userId: user.id, details: { lockedUntil: counted.lockedUntil?.toISOString() } },
+          {
+            type: device ? 'device.locked' : 'account.locked',
+            userId: user.id,
+            details: { lockedUntil: counted.lockedUntil?.toISOString(), ...on },
+          },
           manager,
         );
       }
@@ -81,7 +98,7 @@ export class AccountLockout {
     this.metrics.failedAttempts.inc({ kind });
     if (outcome.lockedNow && outcome.lockedUntil) {
       this.metrics.lockouts.inc();
-      this.notifications.accountLocked(user.email, outcome.lockedUntil);
+      this.notifications.accountLocked(user.email, outcome.lockedUntil, device ? 'this_device' : 'new_devices');
     }
     if (outcome.lockedUntil) throw AccountLockout.lockedError(outcome.lockedUntil);
     throw error;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { AuditModule } from '../audit/audit.module';
 import { MailModule } from '../mail/mail.module';
 import { MetricsCoreModule } from '../metrics/metrics-core.module';
@@ -13,7 +14,7 @@ import { ProofService } from './proof.service';
  * (`AccountLockout`) and in the proof of every sensitive action (`ProofService`), lock the account alike.
  */
 @Module({
-  imports: [UsersModule, MfaCoreModule, PasswordsModule, AuditModule, MetricsCoreModule, MailModule],
+  imports: [UsersModule, MfaCoreModule, PasswordsModule, AuditModule, MetricsCoreModule, MailModule, DevicesCoreModule],
   providers: [AccountLockout, ProofService],
   exports: [AccountLockout, ProofService],
 })

@@ -69,7 +69,7 @@ export class ProofService {
     const user = await this.users.findActiveById(userId);
     if (!user) throw sessionEnded();
     const now = this.clock.now();
-    await this.lockout.assertNotLocked(user, now, action);
+    await this.lockout.assertNotLocked(user, now, { action });
     if (needs.code?.when === 'always' && !user.mfaEnabled) {
       throw new MfaException(MfaError.NotEnabled, 'Two-factor authentication is off');
     }

@@ -19,14 +19,28 @@ export class SecurityNotifications {
     this.publicUrl = config.get('app.publicUrl', { infer: true });
   }
 
-  accountLocked(to: string, lockedUntil: Date): void {
+  /**
+   * `new_devices`: failures without a device token locked the account for every device that isn't
+   * remembered; `this_device`: a remembered device's own failures locked only that device.
+   */
+  accountLocked(to: string, lockedUntil: Date, scope: 'new_devices' | 'this_device' = 'new_devices'): void {
+    const until = `${lockedUntil.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
     this.notify(to, {
       template: 'account_locked',
-      subject: 'Your account was locked after too many failed sign-in attempts',
-      lines: [
-        'We locked your account because of repeated failed attempts to sign in with a wrong password or code.',
-        `It unlocks by itself at ${lockedUntil.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
-      ],
+      subject:
+        scope === 'this_device'
+          ? 'One of your remembered devices was locked after too many failed sign-in attempts'
+          : 'Your account was locked after too many failed sign-in attempts',
+      lines:
+        scope === 'this_device'
+          ? [
+              'We locked one of your remembered devices (details below) because of repeated failed attempts to sign in from it with a wrong password.',
+              `It unlocks by itself at ${until}. Your other devices are not affected.`,
+            ]
+          : [
+              'We locked your account for new devices because of repeated failed attempts to sign in with a wrong password or code.',
+              `It unlocks by itself at ${until}. Devices you asked us to remember still sign in as usual.`,
+            ],
     });
   }
 
@@ -54,6 +68,20 @@ export class SecurityNotifications {
         byAdmin
           ? 'Signing in now needs only your password, and all your sessions were ended. Turn it back on as soon as you can.'
           : 'Signing in now needs only your password, and your other sessions were ended. Turn it back on as soon as you can.',
+      ],
+    });
+  }
+
+  /** The only notice that names the browser: the user agent is the client's to choose, so it is quoted, cut short. */
+  newDevice(to: string): void {
+    const userAgent = currentClient()?.userAgent;
+    this.notify(to, {
+      template: 'new_device',
+      subject: 'A new sign-in to your account',
+      lines: [
+        'Your account was just signed in to from a device or browser we have not seen before (details below).',
+        ...(userAgent ? [`Browser or app (as it named itself): "${userAgent.slice(0, 200)}"`] : []),
+        'If it was you, there is nothing to do; tick "remember this device" at the second step to skip it there next time.',
       ],
     });
   }

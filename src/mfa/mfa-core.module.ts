@@ -11,6 +11,8 @@ import { MfaEnrollmentPolicy } from './enrollment-policy';
 import { MfaChallengeRepository } from './mfa-challenge.repository';
 import { MfaRepository } from './mfa.repository';
 import { MfaService } from './mfa.service';
+import { MfaDisabling } from './mfa-disabling.service';
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { SecretCipher } from './secret-cipher';
 import { TotpSetup } from './totp-setup.service';
 import { PasskeyAssertions } from './passkey-assertions.service';
@@ -22,9 +24,18 @@ import { SecretRotation } from './secret-rotation.service';
 
 /** The 2FA services (TOTP, backup codes, passkeys) without their routes: what other modules (and the CLI) call. */
 @Module({
-  imports: [SessionCoreModule, UsersModule, FeatureFlagModule, AuditModule, MailModule, MetricsCoreModule],
+  imports: [
+    SessionCoreModule,
+    UsersModule,
+    FeatureFlagModule,
+    AuditModule,
+    MailModule,
+    MetricsCoreModule,
+    DevicesCoreModule,
+  ],
   providers: [
     MfaService,
+    MfaDisabling,
     MfaRepository,
     TotpSetup,
     MfaChallengeRepository,
@@ -46,6 +57,7 @@ import { SecretRotation } from './secret-rotation.service';
   ],
   exports: [
     MfaService,
+    MfaDisabling,
     TotpSetup,
     MfaChallengeRepository,
     MfaEnrollmentPolicy,

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { PasswordHistoryRepository } from '../passwords/password-history.repository';
 import { PasswordPolicy } from '../passwords/password-policy.service';
@@ -10,7 +11,10 @@ import { PasswordError, PasswordException } from '../passwords/password.exceptio
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
-/** Sets an account's new password (change or reset): the policy, then the history, then the hash. */
+/**
+ * Sets an account's new password (change or reset): the policy, then the history, then the hash. Every
+ * remembered device ends with the old password.
+ */
 @Injectable()
 export class PasswordReplacement {
   constructor(
@@ -18,6 +22,7 @@ export class PasswordReplacement {
     private readonly policy: PasswordPolicy,
     private readonly history: PasswordHistoryRepository,
     private readonly hasher: PasswordHasher,
+    private readonly devices: TrustedDevices,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
   ) {}
@@ -48,5 +53,6 @@ export class PasswordReplacement {
       this.config.get('security.passwordHistoryCount', { infer: true }),
       manager,
     );
+    await this.devices.endAll(user.id, 'password_replaced', manager);
   }
 }

@@ -46,7 +46,8 @@ export class UserAdminService {
   }
 
   /** Reading an account's details is audited too (`admin.user_viewed`): it is personal data. */
-  async detail(userId: string, actor: Actor): Promise<AdminUserDetailDto> {
+  /** The account's side of the detail; the admin route adds the remembered devices. */
+  async detail(userId: string, actor: Actor): Promise<Omit<AdminUserDetailDto, 'devices'>> {
     const user = await this.require(userId);
     await this.audit.record({ type: 'admin.user_viewed', userId: user.id, actorId: actor });
     const sessions = await this.sessions.listActive(user.id);

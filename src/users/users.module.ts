@@ -1,3 +1,4 @@
+import { DevicesCoreModule } from '../devices/devices-core.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
@@ -16,7 +17,14 @@ import { UsersService } from './users.service';
  * bootstrap: the CLI boots this without the service around it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), SessionCoreModule, AuditModule, PasswordsModule, MetricsCoreModule],
+  imports: [
+    TypeOrmModule.forFeature([UserEntity]),
+    SessionCoreModule,
+    AuditModule,
+    PasswordsModule,
+    MetricsCoreModule,
+    DevicesCoreModule,
+  ],
   providers: [UserRepository, UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
   exports: [UsersService, UserMfaColumns, PasswordReplacement, UserAdminService],
 })

@@ -1,3 +1,4 @@
+import { TrustedDevices } from '../devices/trusted-devices.service';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { AuthUser, Role } from '../common/auth/auth-user';
@@ -24,6 +25,7 @@ export class UsersService implements OnModuleInit {
     private readonly expiry: PasswordExpiry,
     private readonly clock: Clock,
     private readonly metrics: AuthMetrics,
+    private readonly devices: TrustedDevices,
   ) {}
 
   onModuleInit(): void {
@@ -91,8 +93,10 @@ export class UsersService implements OnModuleInit {
   }
 
   /** Erases a deleted account's personal data from its row; the row stays for the audit trail's ids. */
-  scrub(userId: string, manager: EntityManager): Promise<void> {
-    return this.users.scrub(userId, this.clock.now(), manager);
+  /** Empties a deleted account's row (locking it) and forgets its remembered devices (their IPs and browsers). */
+  async scrub(userId: string, manager: EntityManager): Promise<void> {
+    await this.users.scrub(userId, this.clock.now(), manager);
+    await this.devices.forgetUser(userId, manager);
   }
 
   /** The caller's account and session; 401 when the account is gone (deleted meanwhile). */

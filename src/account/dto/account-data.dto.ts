@@ -1,3 +1,4 @@
+import { DeviceDto } from '../../devices/dto/device.dto';
 import { PasskeyDto } from '../../mfa/dto/passkey.dto';
 import { SessionViewDto } from '../../session/dto/session-view.dto';
 import { PasswordProofDto } from '../../lockout/dto/password-proof.dto';
@@ -45,6 +46,8 @@ export class AccountExportDto {
   twoFactor: ExportedMfaDto;
   /** The passkeys registered (names and times; their public keys are not personal data one can use). */
   passkeys: PasskeyDto[];
+  /** The remembered devices (browsers that skip the second factor), without their tokens. */
+  devices: DeviceDto[];
   /** Every session on record (ended ones are kept 7 days). */
   sessions: ExportedSessionDto[];
   /** The security events about this account, oldest first. */

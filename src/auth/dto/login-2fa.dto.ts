@@ -1,4 +1,4 @@
-import { IsJWT, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsJWT, IsOptional, Matches, MaxLength } from 'class-validator';
 
 export class Login2faDto {
   /** The `mfaToken` from the login that answered `mfa_required`. */
@@ -11,4 +11,9 @@ export class Login2faDto {
     message: 'code must be a 6-digit code or a backup code',
   })
   code: string;
+
+  /** Remember this device: the answer carries a device token that skips this step here for TRUSTED_DEVICE_DAYS. */
+  @IsOptional()
+  @IsBoolean()
+  rememberDevice?: boolean;
 }

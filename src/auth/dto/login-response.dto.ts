@@ -19,6 +19,8 @@ export class LoginResponseDto {
   /** Lifetime in seconds of the access token (or of the `mfaToken`). */
   expiresIn: number;
   sessionId?: string;
+  /** With `rememberDevice`, or a login that used a device token: the device's (new) token; in cookie mode the `device_token` cookie instead. */
+  deviceToken?: string;
   /** Whether this user is asked to set up two-factor authentication. */
   mfaEnrollment?: (typeof MFA_ENROLLMENT_STATES)[number];
   /**

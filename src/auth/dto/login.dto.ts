@@ -1,5 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+/** 32 random bytes, base64url. */
+export const DEVICE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export class LoginDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
@@ -12,4 +15,12 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(1024)
   password: string;
+
+  /**
+   * A remembered device's token (from `rememberDevice` on the second step, or its last rotation): with
+   * it the second factor is skipped. Browsers in cookie mode send the `device_token` cookie instead.
+   */
+  @IsOptional()
+  @Matches(DEVICE_TOKEN, { message: 'deviceToken must be a device token' })
+  deviceToken?: string;
 }

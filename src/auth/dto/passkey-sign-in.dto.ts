@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsJWT, IsObject, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsJWT, IsObject, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { AuthenticationResponseDto } from '../../mfa/dto/webauthn-response.dto';
 
 export class PasskeyOptionsDto {
@@ -15,6 +15,11 @@ export class LoginWebauthnDto extends PasskeyOptionsDto {
   @ValidateNested()
   @Type(() => AuthenticationResponseDto)
   response: AuthenticationResponseDto;
+
+  /** Remember this device: the answer carries a device token that skips this step here for TRUSTED_DEVICE_DAYS. */
+  @IsOptional()
+  @IsBoolean()
+  rememberDevice?: boolean;
 }
 
 export class PasskeyLoginDto {

@@ -42,7 +42,8 @@ const user = (overrides: Partial<AuthUser> = {}): AuthUser => ({
   roles: ['user'],
   ...overrides,
 });
-const admin = (aal: AuthUser['aal']) => user({ aal, roles: ['user', 'admin'] });
+const admin = (aal: AuthUser['aal'], amr = aal === 'aal2' ? ['pwd', 'otp'] : ['pwd']) =>
+  user({ aal, amr, roles: ['user', 'admin'] });
 
 function guardWith(adminRequireMfa: boolean, flag: { switchedOn: boolean; onForCaller: boolean } = ON) {
   const security = { adminRequireMfa } as SecurityConfig;
@@ -113,6 +114,17 @@ describe('AuthorizationGuard', () => {
   it('opens an admin route to an admin at aal2 only, and tells a non-admin no more than "Not allowed"', async () => {
     expect(await guard.canActivate(contextFor(Routes, 'admin', admin('aal2')))).toBe(true);
     expect(await refusal(guard, contextFor(Routes, 'admin', admin('aal1')))).toBe(
+      'This route needs a session signed in with two-factor authentication',
+    );
+    for (const amr of [
+      ['pwd', 'backup_code'],
+      ['pwd', 'hwk'],
+      ['hwk', 'user'],
+    ]) {
+      expect(await guard.canActivate(contextFor(Routes, 'admin', admin('aal2', amr)))).toBe(true);
+    }
+    // A remembered device skipped the second factor: aal2, but no second factor of this sign-in.
+    expect(await refusal(guard, contextFor(Routes, 'admin', admin('aal2', ['pwd', 'device'])))).toBe(
       'This route needs a session signed in with two-factor authentication',
     );
     expect(await refusal(guard, contextFor(Routes, 'admin', user({ aal: 'aal1' })))).toBe('Not allowed');

@@ -14,6 +14,9 @@ import { routeRules } from './route-rules';
  * without the role is not told to sign in with a second factor first; last the route's feature flag
  * (`@RequireFlag`: 404 while it is off, for public routes too). Controllers never re-check.
  */
+/** The `amr` values of a second factor given at this sign-in (`device` stands in for one, and doesn't count here). */
+const SECOND_FACTORS = new Set(['otp', 'backup_code', 'hwk']);
+
 @Injectable()
 export class AuthorizationGuard implements CanActivate {
   constructor(
@@ -33,7 +36,12 @@ export class AuthorizationGuard implements CanActivate {
     if (rules.roles && !rules.roles.some((role) => user.roles.includes(role))) {
       throw new ForbiddenException('Not allowed');
     }
-    if (rules.aal2 && user.aal !== 'aal2' && this.config.get('security', { infer: true })[rules.aal2]) {
+    // A remembered device made the session aal2 without a second factor of this sign-in: not enough here.
+    if (
+      rules.aal2 &&
+      (user.aal !== 'aal2' || !user.amr.some((method) => SECOND_FACTORS.has(method))) &&
+      this.config.get('security', { infer: true })[rules.aal2]
+    ) {
       throw new ForbiddenException('This route needs a session signed in with two-factor authentication');
     }
     return rules.flag ? this.targets(rules.flag, user) : true;

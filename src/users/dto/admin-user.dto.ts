@@ -1,3 +1,4 @@
+import { DeviceDto } from '../../devices/dto/device.dto';
 import { SessionViewDto } from '../../session/dto/session-view.dto';
 import { UserResponseDto } from './user-response.dto';
 
@@ -26,4 +27,6 @@ export class AdminUserDetailDto extends AdminUserSummaryDto {
   passwordChangedAt: Date;
   /** The user's active sessions, newest first. */
   sessions: SessionViewDto[];
+  /** The user's remembered devices, newest first (`current` is always false here). */
+  devices: DeviceDto[];
 }
