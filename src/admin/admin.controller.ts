@@ -71,7 +71,6 @@ export class AdminController {
   @HttpCode(HttpStatus.NO_CONTENT)
   async unlock(@Param('id', uuid) id: string, @CurrentUser() admin: AuthUser): Promise<void> {
     await this.users.unlock(id, admin.userId);
-    await this.devices.clearLocks(id);
   }
 
   /**

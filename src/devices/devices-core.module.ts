@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { FeatureFlagModule } from '../feature-flags/feature-flag.module';
 import { MailModule } from '../mail/mail.module';
+import { MetricsCoreModule } from '../metrics/metrics-core.module';
 import { TrustedDeviceRepository } from './trusted-device.repository';
 import { TrustedDevices } from './trusted-devices.service';
 
@@ -10,7 +11,7 @@ import { TrustedDevices } from './trusted-devices.service';
  * off, password change and reset, the admin reset) and the lockout that counts per device.
  */
 @Module({
-  imports: [AuditModule, FeatureFlagModule, MailModule],
+  imports: [AuditModule, FeatureFlagModule, MailModule, MetricsCoreModule],
   providers: [TrustedDeviceRepository, TrustedDevices],
   exports: [TrustedDevices],
 })

@@ -9,6 +9,7 @@ import { currentClient } from '../common/http/request-context';
 import { Config } from '../config/configuration';
 import { FeatureFlagService } from '../feature-flags/feature-flag.service';
 import { SecurityNotifications } from '../mail/security-notifications';
+import { AuthMetrics } from '../metrics/auth-metrics';
 import { DeviceDto } from './dto/device.dto';
 import { DeviceError, DeviceException } from './device.exception';
 import { TrustedDevice, TrustedDeviceRepository } from './trusted-device.repository';
@@ -40,6 +41,7 @@ export class TrustedDevices {
     private readonly flags: FeatureFlagService,
     private readonly audit: AuditService,
     private readonly notifications: SecurityNotifications,
+    private readonly metrics: AuthMetrics,
     private readonly clock: Clock,
     private readonly config: ConfigService<Config, true>,
   ) {}
@@ -70,6 +72,7 @@ export class TrustedDevices {
     if (reused && reused.userId === userId) {
       const ended = await this.devices.end(userId, 'token_reuse', now, { id: reused.id });
       if (ended.length > 0) {
+        this.metrics.trustedDevices.inc({ event: 'reuse_detected' });
         await this.audit.record({ type: 'device.reuse_detected', userId, details: { deviceId: reused.id } });
       }
     }
@@ -102,6 +105,7 @@ export class TrustedDevices {
       { type: 'device.remembered', userId, details: { deviceId: device.id, sessionId } },
       manager,
     );
+    this.metrics.trustedDevices.inc({ event: 'remembered' });
     return token;
   }
 
@@ -128,6 +132,7 @@ export class TrustedDevices {
       { type: 'device.used', userId: device.userId, details: { deviceId: device.id, sessionId } },
       manager,
     );
+    this.metrics.trustedDevices.inc({ event: 'used' });
     return token;
   }
 
@@ -155,6 +160,7 @@ export class TrustedDevices {
     const ended = await this.devices.end(userId, 'user', this.clock.now(), { id });
     if (ended.length === 0) throw new DeviceException(DeviceError.DeviceNotFound, 'Device not found');
     await this.audit.record({ type: 'device.ended', userId, details: { deviceId: id, reason: 'user' } });
+    this.metrics.trustedDevices.inc({ event: 'ended' });
   }
 
   /** Ends every device of the user (the next sign-in from any of them asks for the second factor again). */
@@ -162,6 +168,7 @@ export class TrustedDevices {
     const ended = await this.devices.end(userId, reason, this.clock.now(), { manager });
     if (ended.length > 0) {
       await this.audit.record({ type: 'device.ended', userId, details: { devices: ended.length, reason } }, manager);
+      this.metrics.trustedDevices.inc({ event: 'ended' }, ended.length);
     }
     return ended.length;
   }

@@ -98,6 +98,7 @@ export class AccountLockout {
     this.metrics.failedAttempts.inc({ kind });
     if (outcome.lockedNow && outcome.lockedUntil) {
       this.metrics.lockouts.inc();
+      if (device) this.metrics.trustedDevices.inc({ event: 'locked' });
       this.notifications.accountLocked(user.email, outcome.lockedUntil, device ? 'this_device' : 'new_devices');
     }
     if (outcome.lockedUntil) throw AccountLockout.lockedError(outcome.lockedUntil);

@@ -26,6 +26,7 @@ export class AuthMetrics {
   readonly magicLinkVerifications: Counter<'result'>;
   readonly webauthnRegistrations: Counter<'result'>;
   readonly webauthnAuthentications: Counter<'flow' | 'result'>;
+  readonly trustedDevices: Counter<'event'>;
   private mfaEnabledUsersSource?: () => Promise<number>;
   private usersSource?: () => Promise<number>;
   private passkeyUsersSource?: () => Promise<number>;
@@ -121,6 +122,12 @@ export class AuthMetrics {
       labelNames: ['flow', 'result'],
       registers,
     });
+    this.trustedDevices = new Counter({
+      name: 'auth_trusted_devices_total',
+      help: 'Remembered devices by event: remembered, used (skipped a second factor), reuse_detected (a rotated token came back: the device ended), ended, locked (its own failures)',
+      labelNames: ['event'],
+      registers,
+    });
     for (const flow of ['second_factor', 'passwordless']) {
       for (const result of ['success', 'failure', 'unknown_credential', 'invalid_challenge', 'clone_suspected']) {
         this.webauthnAuthentications.inc({ flow, result }, 0);
@@ -131,6 +138,7 @@ export class AuthMetrics {
       [this.logins, 'result', ['success', 'mfa_required', 'failure', 'locked']],
       [this.failedAttempts, 'kind', ['password', 'totp', 'backup_code', 'webauthn']],
       [this.webauthnRegistrations, 'result', ['success', 'failure']],
+      [this.trustedDevices, 'event', ['remembered', 'used', 'reuse_detected', 'ended', 'locked']],
       [this.totpVerifications, 'result', ['success', 'failure', 'replayed']],
       [this.refreshes, 'result', ['success', 'failure', 'reuse_detected']],
       [this.cleanupRuns, 'result', ['success', 'skipped', 'failure']],

@@ -70,7 +70,7 @@ export class UserAdminService {
   async unlock(userId: string, actor: Actor): Promise<void> {
     const user = await this.require(userId);
     await this.dataSource.transaction(async (manager) => {
-      await this.users.clearFailures(user.id, manager);
+      await this.accounts.clearFailures(user.id, manager);
       await this.audit.record(
         { type: 'account.unlocked', userId: user.id, actorId: actor, details: { wasLocked: this.isLocked(user) } },
         manager,

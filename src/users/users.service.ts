@@ -75,8 +75,10 @@ export class UsersService implements OnModuleInit {
     return this.users.recordFailedAttempt(userId, now, maxAttempts, lockMs, manager);
   }
 
-  clearFailures(userId: string, manager: EntityManager): Promise<void> {
-    return this.users.clearFailures(userId, manager);
+  /** A fresh start (unlock, password reset): the account's counter (new devices) and every remembered device's. */
+  async clearFailures(userId: string, manager: EntityManager): Promise<void> {
+    await this.users.clearFailures(userId, manager);
+    await this.devices.clearLocks(userId, manager);
   }
 
   /** Records that the owner proved control of the address (a link reached them); false when already verified. */
