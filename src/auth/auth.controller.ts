@@ -33,6 +33,7 @@ import { HASHER_OVERLOADED, PASSWORD_REUSED, WEAK_PASSWORD } from '../passwords/
 import { SESSION_ENDED } from '../session/session-api-errors';
 import { USER_ERRORS, UserError } from '../users/user.exception';
 import { AUTH_ERRORS, AuthError } from './auth.exception';
+import { DEVICE_ERRORS, DeviceError } from '../devices/device.exception';
 import { ApiCookieMode, LOGIN_EXAMPLES, SESSION_EXAMPLES } from './sign-in-api-docs';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { Login2faDto } from './dto/login-2fa.dto';
@@ -78,7 +79,8 @@ export class AuthController {
 
   /**
    * Password login. Unknown email and wrong password get the same 401 in about the same time.
-   * An expired or admin-reset password answers `password_change_required` with a restricted token.
+   * An expired or admin-reset password answers `password_change_required` with a restricted token. A
+   * remembered device's token (`deviceToken`, or the `device_token` cookie) skips the second factor.
    */
   @ApiOperation({ summary: 'Log in with email and password' })
   @ApiOkResponse({ type: LoginResponseDto, examples: LOGIN_EXAMPLES })
@@ -95,6 +97,11 @@ export class AuthController {
     ),
     ACCOUNT_LOCKED,
     HASHER_OVERLOADED,
+    domainError(
+      DEVICE_ERRORS,
+      DeviceError.DeviceTokenUsed,
+      'A concurrent sign-in used the same device token first (only one may hold its successor)',
+    ),
   )
   @Public()
   @RateLimit('login')
