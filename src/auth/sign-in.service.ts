@@ -51,15 +51,13 @@ export class SignInService {
   ): Promise<LoginResponseDto> {
     const now = this.clock.now();
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
+    // The flag is read before the transaction: it may need a connection of its own.
+    const remember = device !== undefined && !('use' in device) && (await this.devices.enabledFor(user));
     const signedIn = await this.dataSource.transaction(async (manager) => {
       const { response, scope } = await this.loginTokens.open(user, { aal, amr }, now, manager);
       const sessionId = response.sessionId as string;
-      if (device) {
-        response.deviceToken =
-          'use' in device
-            ? await this.devices.use(device.use, sessionId, manager)
-            : await this.devices.remember(user, sessionId, manager);
-      }
+      if (device && 'use' in device) response.deviceToken = await this.devices.use(device.use, sessionId, manager);
+      if (remember) response.deviceToken = await this.devices.remember(user.id, sessionId, manager);
       await useUp?.(manager);
       if (challengeId !== undefined && !(await this.challenges.close(challengeId, user.id, now, manager))) {
         throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');

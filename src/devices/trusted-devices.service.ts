@@ -80,12 +80,10 @@ export class TrustedDevices {
   }
 
   /**
-   * Remembers the device of a sign-in that passed its second factor: its first token, shown once;
-   * undefined while remembering is off for the user.
+   * Remembers the device of a sign-in that passed its second factor, in its transaction: its first
+   * token, shown once. The caller asked `enabledFor` first (outside the transaction: it may read the flag).
    */
-  async remember(user: DeviceOwner, sessionId: string, manager: EntityManager): Promise<string | undefined> {
-    if (!(await this.enabledFor(user))) return undefined;
-    const userId = user.id;
+  async remember(userId: string, sessionId: string, manager: EntityManager): Promise<string> {
     const now = this.clock.now();
     const token = randomBytes(32).toString('base64url');
     const client = currentClient();
