@@ -14,7 +14,6 @@ export class CreateTrustedDevices1763701100000 implements MigrationInterface {
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
         token_hash char(64) NOT NULL,
-        session_id uuid,
         created_at timestamptz NOT NULL,
         last_used_at timestamptz,
         expires_at timestamptz NOT NULL,
@@ -27,6 +26,13 @@ export class CreateTrustedDevices1763701100000 implements MigrationInterface {
       )`);
     await queryRunner.query(`CREATE UNIQUE INDEX trusted_devices_token_hash_key ON trusted_devices (token_hash)`);
     await queryRunner.query(`CREATE INDEX trusted_devices_user_id_idx ON trusted_devices (user_id)`);
+    // The sessions each device signed in (or was remembered from): GET /devices marks those `current`.
+    await queryRunner.query(`
+      CREATE TABLE trusted_device_sessions (
+        session_id uuid PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        device_id uuid NOT NULL REFERENCES trusted_devices (id) ON DELETE CASCADE
+      )`);
+    await queryRunner.query(`CREATE INDEX trusted_device_sessions_device_idx ON trusted_device_sessions (device_id)`);
     await queryRunner.query(`
       CREATE TABLE trusted_device_retired_tokens (
         token_hash char(64) PRIMARY KEY,
@@ -40,6 +46,7 @@ export class CreateTrustedDevices1763701100000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE trusted_device_retired_tokens`);
+    await queryRunner.query(`DROP TABLE trusted_device_sessions`);
     await queryRunner.query(`DROP TABLE trusted_devices`);
   }
 }

@@ -8,7 +8,6 @@ export interface TrustedDevice {
   id: string;
   userId: string;
   tokenHash: string;
-  sessionId: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   expiresAt: Date;
@@ -22,7 +21,6 @@ interface DeviceRow {
   id: string;
   user_id: string;
   token_hash: string;
-  session_id: string | null;
   created_at: Date;
   last_used_at: Date | null;
   expires_at: Date;
@@ -32,7 +30,7 @@ interface DeviceRow {
   locked_until: Date | null;
 }
 
-const COLUMNS = `id, user_id, token_hash, session_id, created_at, last_used_at, expires_at, user_agent, ip,
+const COLUMNS = `id, user_id, token_hash, created_at, last_used_at, expires_at, user_agent, ip,
   failed_attempts, locked_until`;
 
 const DEVICE_COLUMNS = COLUMNS.split(',')
@@ -44,7 +42,6 @@ function toDevice(row: DeviceRow): TrustedDevice {
     id: row.id,
     userId: row.user_id,
     tokenHash: row.token_hash,
-    sessionId: row.session_id,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     expiresAt: row.expires_at,
@@ -85,23 +82,24 @@ export class TrustedDeviceRepository {
   }
 
   async insert(
-    device: Pick<TrustedDevice, 'userId' | 'tokenHash' | 'sessionId' | 'createdAt' | 'expiresAt' | 'userAgent' | 'ip'>,
+    device: Pick<TrustedDevice, 'userId' | 'tokenHash' | 'createdAt' | 'expiresAt' | 'userAgent' | 'ip'>,
+    sessionId: string,
     manager: EntityManager,
   ): Promise<TrustedDevice> {
     const [row] = await manager.query<DeviceRow[]>(
-      `INSERT INTO trusted_devices (user_id, token_hash, session_id, created_at, expires_at, user_agent, ip)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [
-        device.userId,
-        device.tokenHash,
-        device.sessionId,
-        device.createdAt,
-        device.expiresAt,
-        device.userAgent,
-        device.ip,
-      ],
+      `INSERT INTO trusted_devices (user_id, token_hash, created_at, expires_at, user_agent, ip)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+      [device.userId, device.tokenHash, device.createdAt, device.expiresAt, device.userAgent, device.ip],
     );
+    await this.linkSession(row.id, sessionId, manager);
     return toDevice(row);
+  }
+
+  private async linkSession(deviceId: string, sessionId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`INSERT INTO trusted_device_sessions (session_id, device_id) VALUES ($1, $2)`, [
+      sessionId,
+      deviceId,
+    ]);
   }
 
   /**
@@ -114,12 +112,13 @@ export class TrustedDeviceRepository {
     manager: EntityManager,
   ): Promise<boolean> {
     const result: unknown = await manager.query(
-      `UPDATE trusted_devices SET token_hash = $3, session_id = $4, last_used_at = $5, user_agent = $6, ip = $7,
+      `UPDATE trusted_devices SET token_hash = $3, last_used_at = $4, user_agent = $5, ip = $6,
               failed_attempts = 0, locked_until = NULL
         WHERE id = $1 AND token_hash = $2 AND ended_at IS NULL`,
-      [device.id, device.tokenHash, next.tokenHash, next.sessionId, next.at, next.userAgent, next.ip],
+      [device.id, device.tokenHash, next.tokenHash, next.at, next.userAgent, next.ip],
     );
     if (affectedRows(result) === 0) return false;
+    await this.linkSession(device.id, next.sessionId, manager);
     await manager.query(
       `INSERT INTO trusted_device_retired_tokens (token_hash, device_id, retired_at) VALUES ($1, $2, $3)`,
       [device.tokenHash, device.id, next.at],
@@ -127,13 +126,20 @@ export class TrustedDeviceRepository {
     return true;
   }
 
-  async listActive(userId: string, now: Date): Promise<TrustedDevice[]> {
-    const rows = await this.dataSource.query<DeviceRow[]>(
-      `SELECT ${COLUMNS} FROM trusted_devices
-        WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id`,
-      [userId, now],
+  /** The user's active devices, newest first, each with whether it signed in (or was remembered from) `sessionId`. */
+  async listActive(
+    userId: string,
+    now: Date,
+    sessionId: string | null,
+  ): Promise<(TrustedDevice & { current: boolean })[]> {
+    const rows = await this.dataSource.query<(DeviceRow & { current: boolean })[]>(
+      `SELECT ${DEVICE_COLUMNS},
+              EXISTS (SELECT 1 FROM trusted_device_sessions s WHERE s.device_id = d.id AND s.session_id = $3) AS current
+         FROM trusted_devices d
+        WHERE d.user_id = $1 AND d.ended_at IS NULL AND d.expires_at > $2 ORDER BY d.created_at DESC, d.id`,
+      [userId, now, sessionId],
     );
-    return rows.map(toDevice);
+    return rows.map((row) => ({ ...toDevice(row), current: row.current }));
   }
 
   /** Ends the user's device `id` (every active one without `id`); the ids ended. */

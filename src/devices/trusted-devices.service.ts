@@ -91,12 +91,12 @@ export class TrustedDevices {
       {
         userId,
         tokenHash: hashOf(token),
-        sessionId,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.days * DAY_MS),
         userAgent: client?.userAgent ?? null,
         ip: client?.ip ?? null,
       },
+      sessionId,
       manager,
     );
     await this.audit.record(
@@ -142,14 +142,14 @@ export class TrustedDevices {
   }
 
   async list(userId: string, currentSessionId?: string): Promise<DeviceDto[]> {
-    return (await this.devices.listActive(userId, this.clock.now())).map((device) => ({
+    return (await this.devices.listActive(userId, this.clock.now(), currentSessionId ?? null)).map((device) => ({
       id: device.id,
       createdAt: device.createdAt,
       lastUsedAt: device.lastUsedAt,
       expiresAt: device.expiresAt,
       userAgent: device.userAgent,
       ip: device.ip,
-      current: currentSessionId !== undefined && device.sessionId === currentSessionId,
+      current: device.current,
     }));
   }
 
