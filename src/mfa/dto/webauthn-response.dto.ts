@@ -26,6 +26,9 @@ function Base64Url(max: number): PropertyDecorator {
 /** A credential id is at most 1023 bytes: 1364 base64url characters. */
 const CREDENTIAL_ID_CHARS = 1364;
 
+/** Post-quantum keys (ML-DSA, offered first where the runtime supports it) are large: 8 kB of base64url. */
+const SIGNATURE_CHARS = 8192;
+
 export const AUTHENTICATOR_TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
 
 export class CredentialPropertiesDto {
@@ -74,7 +77,7 @@ export class AttestationResponseDto {
   publicKeyAlgorithm?: number;
 
   @IsOptional()
-  @Base64Url(4096)
+  @Base64Url(SIGNATURE_CHARS)
   publicKey?: string;
 }
 
@@ -85,7 +88,8 @@ export class AssertionResponseDto {
   @Base64Url(4096)
   authenticatorData: string;
 
-  @Base64Url(2048)
+  /** Up to 4627 bytes: ML-DSA-87, which Node 24 verifies, signs the longest. */
+  @Base64Url(SIGNATURE_CHARS)
   signature: string;
 
   /** The user handle a discoverable credential stores (the account id). */
