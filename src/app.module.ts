@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, RouterModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -14,7 +14,7 @@ import { DOMAIN_ERROR_MAPPINGS } from './common/filters/domain-error-status';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
-import { BodylessRouteInterceptor } from './common/validation/bodyless-route.interceptor';
+import { BodylessRouteGuard } from './common/validation/bodyless-route.guard';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe';
 import { Config, configFactories } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
@@ -72,8 +72,9 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: JwtAuthGuard },
         // 3. What that caller may do: token scope, roles, and aal2 where a route requires it.
         { provide: APP_GUARD, useExisting: AuthorizationGuard },
-        // 4. After the guards: refuse a body on a route that takes none, then validate DTOs strictly.
-        { provide: APP_INTERCEPTOR, useClass: BodylessRouteInterceptor },
+        // 4. After those: refuse a body on a route that takes none. Then DTOs are validated strictly. No global
+        //    interceptor: with one, Nest runs every request through RxJS.
+        { provide: APP_GUARD, useClass: BodylessRouteGuard },
         { provide: APP_PIPE, useClass: StrictValidationPipe },
         // 5. The one exception filter: domain exceptions (DOMAIN_ERRORS), HTTP and Fastify errors, outages.
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

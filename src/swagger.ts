@@ -46,7 +46,7 @@ function pipelineErrors(controller: object, name: string, handler: object): Erro
     ...(takes(RouteParamtypes.PARAM) || takes(RouteParamtypes.QUERY) ? PIPELINE_ERRORS.parameters : []),
     ...(path.includes(':') ? PIPELINE_ERRORS.pathParameters : []),
     ...(takes(RouteParamtypes.BODY) ? PIPELINE_ERRORS.body : []),
-    // Fastify reads no body on GET, so only other methods meet BodylessRouteInterceptor's refusal.
+    // Fastify reads no body on GET, so only other methods meet BodylessRouteGuard's refusal.
     ...(!takes(RouteParamtypes.BODY) && method !== RequestMethod.GET ? PIPELINE_ERRORS.noBody : []),
   ];
 }

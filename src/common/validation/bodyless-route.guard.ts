@@ -1,5 +1,4 @@
-import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { BadRequestException, CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 
@@ -23,17 +22,19 @@ function isEmpty(body: unknown): boolean {
 
 /**
  * Routes whose handler declares no `@Body()` take none: a body with anything in it (an empty JSON object
- * is tolerated, as many clients send one) is refused with 400 instead of silently ignored. An
- * interceptor, so that it runs after the guards: an anonymous caller still gets 401 first.
+ * is tolerated, as many clients send one) is refused with 400 instead of silently ignored. The last global
+ * guard, so that an anonymous caller still gets 401 first. A guard rather than an interceptor: one global
+ * interceptor puts every request of every route through an RxJS pipeline (a tenth of the CPU of a cheap
+ * request), and Nest builds none while there is no interceptor.
  */
 @Injectable()
-export class BodylessRouteInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class BodylessRouteGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
     if (context.getType() === 'http' && !handlerTakesBody(context)) {
       if (!isEmpty(context.switchToHttp().getRequest<{ body?: unknown }>().body)) {
         throw new BadRequestException('This operation takes no request body');
       }
     }
-    return next.handle();
+    return true;
   }
 }
