@@ -10,6 +10,7 @@ import { AuditPurgeChainPrefix1763700800000 } from './1763700800000-audit-purge-
 import { EmailSkeleton1763700900000 } from './1763700900000-email-skeleton';
 import { CreateWebauthn1763701000000 } from './1763701000000-create-webauthn';
 import { CreateTrustedDevices1763701100000 } from './1763701100000-create-trusted-devices';
+import { RefreshTokenLineage1763701200000 } from './1763701200000-refresh-token-lineage';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   EmailSkeleton1763700900000,
   CreateWebauthn1763701000000,
   CreateTrustedDevices1763701100000,
+  RefreshTokenLineage1763701200000,
 ];
