@@ -39,7 +39,9 @@ export class SessionRepository {
     maxActive: number,
     manager: EntityManager,
   ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
-    await manager.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [session.userId]);
+    await preparedQuery(manager, 'session-lock-user', `SELECT id FROM users WHERE id = $1 FOR UPDATE`, [
+      session.userId,
+    ]);
     // One statement: its eviction query doesn't see the new row, so it keeps maxActive - 1 others.
     const [row] = await preparedQuery<ObjectLiteral & { evicted_ids: string[] }>(
       manager,

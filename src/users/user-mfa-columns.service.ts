@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { affectedRows, returnedRows } from '../database/affected-rows';
+import { preparedQuery } from '../database/prepared-query';
 
 /** The 2FA columns of a user row (DESIGN section 5 keeps them on `users`), as the Mfa module reads them. */
 export interface MfaState {
@@ -25,17 +26,18 @@ export class UserMfaColumns {
     return manager ?? this.dataSource.manager;
   }
 
+  /** On every 2FA step and proof, so a prepared statement (see `preparedQuery`). */
   async findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
-    const [row] = await this.q(manager).query<
-      {
-        email: string;
-        password_hash: string;
-        mfa_enabled: boolean;
-        mfa_enabled_at: Date | null;
-        mfa_secret_encrypted: string | null;
-        mfa_pending_secret_encrypted: string | null;
-      }[]
-    >(
+    const [row] = await preparedQuery<{
+      email: string;
+      password_hash: string;
+      mfa_enabled: boolean;
+      mfa_enabled_at: Date | null;
+      mfa_secret_encrypted: string | null;
+      mfa_pending_secret_encrypted: string | null;
+    }>(
+      this.q(manager),
+      'user-mfa-state',
       `SELECT email, password_hash, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
          FROM users WHERE id = $1 AND deleted_at IS NULL`,
       [userId],
@@ -63,12 +65,15 @@ export class UserMfaColumns {
 
   /** Records the step as used; false when it (or a later one) was used already: a replay. */
   async claimTotpStep(userId: string, step: number, manager?: EntityManager): Promise<boolean> {
-    const result: unknown = await this.q(manager).query(
+    const claimed = await preparedQuery(
+      this.q(manager),
+      'user-mfa-claim-step',
       `UPDATE users SET mfa_last_used_step = $2
-        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)`,
+        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)
+        RETURNING id`,
       [userId, step],
     );
-    return affectedRows(result) > 0;
+    return claimed.length > 0;
   }
 
   async countEnabledUsers(): Promise<number> {

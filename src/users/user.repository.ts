@@ -197,7 +197,9 @@ export class UserRepository {
   }
 
   async recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<void> {
-    await manager.query(
+    await preparedQuery(
+      manager,
+      'user-record-login',
       `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`,
       [userId, now],
     );
