@@ -14,6 +14,7 @@
  *   BENCH_CLEANUP_TIMEOUT_MS  the longest the cleanup may run before it is stopped (default 180000)
  *   BENCH_ONLY=3,6            run only these measurements (the RSS of 7 is always reported)
  *   BENCH_LOG_LEVEL           LOG_LEVEL of the service (default warn)
+ *   BENCH_PROFILE_MS          length of each CPU profile of 8 (default 6000)
  *   BENCH_SERVICE_NODE_ARGS   extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  */
 import { compare, hash } from 'bcrypt';
@@ -27,24 +28,28 @@ import { Secret, TOTP } from 'otpauth';
 import { format, resolveConfig } from 'prettier';
 import { SMTPServer } from 'smtp-server';
 import { buildRequest, eachLimited, json, LoadResult, median, once, percentile, runLoad, startProbe } from './load';
+import { breakdown, Breakdown, PARTS } from './profile';
 import {
   CLI,
   cpuSampler,
   CpuUse,
+  BARE_SERVER,
   createDatabase,
   describeCpu,
   Env,
+  FLOOR_SERVER,
   freePort,
   gitDescription,
   log,
   MAIN,
   meanCpu,
+  Proc,
   memoryOf,
   ROOT,
   runNode,
   sleep,
   spawnNode,
-  startBareServer,
+  startFloorServer,
   waitReady,
   withClient,
 } from './support';
@@ -67,11 +72,14 @@ const REFRESH_MS = 10_000;
 const MFA_C1 = int('BENCH_MFA_LOGINS', 100);
 const MFA_C16 = Math.round(MFA_C1 * 1.6);
 const MFA_WARMUP = 8;
+/** 1.5 times the rate at 16 at once when issue 19 was filed (242/s); an absolute number, so machine-bound. */
+const MFA_C16_GOAL = 363;
 const SKIP_CLEANUP = env.BENCH_SKIP_CLEANUP === '1';
 const CLEANUP_ROWS = int('BENCH_CLEANUP_ROWS', 1_000_000);
 const CLEANUP_TIMEOUT_MS = int('BENCH_CLEANUP_TIMEOUT_MS', 180_000);
 const CLEANUP_BASELINE_MS = 10_000;
 const STARTUPS = 3;
+const PROFILE_MS = int('BENCH_PROFILE_MS', 6_000);
 const ONLY = env.BENCH_ONLY?.split(',').map((item) => item.trim());
 const PASSWORD = 'Bench-Passw0rd!42';
 const API = '/api/v1';
@@ -94,6 +102,7 @@ const loadAtStart = loadavg();
 const rows: Row[] = [];
 const notes: string[] = [];
 const details: string[] = [];
+const profileLines: string[] = [];
 const teardown: (() => unknown)[] = [];
 
 const fmt = {
@@ -142,11 +151,14 @@ interface Context {
   pid: number;
   databaseUrl: string;
   passwordHash: string;
+  /** The service's environment (the floor server of 2 runs with it) and working directory. */
+  env: Env;
+  workDir: string;
 }
 
 /** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
 const IMAGE_NODE_OPTIONS =
-  /^\s*NODE_OPTIONS=(\S+)/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+  /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
 
 function serviceEnv(databaseUrl: string, smtpUrl: string, port: number, dataDir: string): Env {
   return {
@@ -226,26 +238,30 @@ const loginAll = (port: number, users: SeededUser[]) =>
 const loginRequest = (port: number, user: SeededUser) =>
   buildRequest(port, 'POST', `${API}/auth/login`, { body: { email: user.email, password: PASSWORD } });
 
-// --- 1 and 2: framework floor and authenticated request -------------------------------------------------
+// --- 1 and 2: framework floors and authenticated request -----------------------------------------------
 
-type Target = 'bare' | 'live' | 'me';
+type Target = 'bare' | 'live' | 'floor' | 'me';
+const TARGETS: Target[] = ['bare', 'live', 'floor', 'me'];
 
 async function measureThroughput(ctx: Context) {
-  log('1+2: bare node:http vs /health/live vs /auth/me');
-  const bare = await startBareServer();
+  log('1+2: bare node:http vs /health/live, floor server vs /auth/me');
+  const bare = await startFloorServer(BARE_SERVER);
   teardown.push(() => bare.stop());
+  const floor = await startFloorServer(FLOOR_SERVER, ctx.env);
+  teardown.push(() => floor.stop());
   const users = await seedUsers(ctx, 'me', CONNECTIONS);
   const tokens = (await loginAll(ctx.port, users)).map((body) => body.accessToken ?? '');
+  const meRequests = (port: number) =>
+    tokens.map((token) =>
+      buildRequest(port, 'GET', `${API}/auth/me`, { headers: { Authorization: `Bearer ${token}` } }),
+    );
   const targets: Record<Target, { port: number; requests: Buffer[] }> = {
     bare: { port: bare.port, requests: [buildRequest(bare.port, 'GET', '/health/live')] },
     live: { port: ctx.port, requests: [buildRequest(ctx.port, 'GET', '/health/live')] },
-    me: {
-      port: ctx.port,
-      requests: tokens.map((token) =>
-        buildRequest(ctx.port, 'GET', `${API}/auth/me`, { headers: { Authorization: `Bearer ${token}` } }),
-      ),
-    },
+    floor: { port: floor.port, requests: meRequests(floor.port) },
+    me: { port: ctx.port, requests: meRequests(ctx.port) },
   };
+  await assertSameAnswer(ctx.port, floor.port, tokens[0]);
   const run = (target: Target, durationMs: number, warmupMs: number) =>
     runLoad({
       port: targets[target].port,
@@ -255,18 +271,18 @@ async function measureThroughput(ctx: Context) {
       next: (client) => targets[target].requests[client % targets[target].requests.length],
     });
   // Warm-up (JIT, connection pools), not recorded.
-  for (const target of ['bare', 'live', 'me'] as const) await run(target, 2_000, 0);
+  for (const target of TARGETS) await run(target, 2_000, 0);
 
-  const results: Record<Target, LoadResult[]> = { bare: [], live: [], me: [] };
-  const cpu: Record<Target, (CpuUse | undefined)[]> = { bare: [], live: [], me: [] };
-  const orders: Target[][] = [
-    ['bare', 'live', 'me'],
-    ['live', 'me', 'bare'],
-    ['me', 'bare', 'live'],
-  ];
+  const results = Object.fromEntries(TARGETS.map((target) => [target, []])) as unknown as Record<Target, LoadResult[]>;
+  const cpu = Object.fromEntries(TARGETS.map((target) => [target, []])) as unknown as Record<
+    Target,
+    (CpuUse | undefined)[]
+  >;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const target of orders[round % orders.length]) {
-      const sampler = cpuSampler({ service: ctx.pid, bare: bare.pid });
+    // Each round starts with another target, so no target always runs first or after the same one.
+    const order = TARGETS.map((_, index) => TARGETS[(index + round) % TARGETS.length]);
+    for (const target of order) {
+      const sampler = cpuSampler({ service: ctx.pid, bare: bare.pid, floor: floor.pid });
       const result = await run(target, ROUND_MS, 500);
       cpu[target].push(sampler.stop());
       results[target].push(result);
@@ -274,42 +290,71 @@ async function measureThroughput(ctx: Context) {
     }
   }
   await bare.stop();
+  await floor.stop();
 
   const rps = (target: Target) => median(results[target].map((result) => result.rate));
   const pooled = (target: Target) => Float64Array.from(results[target].flatMap((result) => [...result.latencies]));
   const errors = (target: Target) => results[target].reduce((sum, result) => sum + result.errors, 0);
-  const [bareRps, liveRps, meRps] = [rps('bare'), rps('live'), rps('me')];
-  const floor = liveRps / bareRps;
-  const auth = meRps / liveRps;
-  const used = { bare: meanCpu(cpu.bare), live: meanCpu(cpu.live), me: meanCpu(cpu.me) };
+  const [bareRps, liveRps, floorRps, meRps] = TARGETS.map(rps);
+  const used = {
+    bare: meanCpu(cpu.bare),
+    live: meanCpu(cpu.live),
+    floor: meanCpu(cpu.floor),
+    me: meanCpu(cpu.me),
+  };
   row(
     '1',
     `Framework floor: \`/health/live\` vs bare \`node:http\` (req/s, ${CONNECTIONS} connections)`,
     '>= 0.50',
-    `${fmt.ratio(floor)} (${fmt.rate(liveRps)} vs ${fmt.rate(bareRps)})`,
+    `${fmt.ratio(liveRps / bareRps)} (${fmt.rate(liveRps)} vs ${fmt.rate(bareRps)})`,
     `live ${p50p99(pooled('live'))}; bare ${p50p99(pooled('bare'))}`,
-    floor >= 0.5 && errors('live') + errors('bare') === 0,
+    liveRps / bareRps >= 0.5 && errors('live') + errors('bare') === 0,
     `live: ${describeCpu(used.live)}; bare: ${describeCpu(used.bare)}`,
     [...cpu.live, ...cpu.bare],
   );
   row(
-    '2',
+    '2a',
+    `Authenticated \`GET /auth/me\` vs the same work without a framework (floor-server.ts; req/s, ${CONNECTIONS} connections)`,
+    '>= 0.80',
+    `${fmt.ratio(meRps / floorRps)} (${fmt.rate(meRps)} vs ${fmt.rate(floorRps)})`,
+    `me ${p50p99(pooled('me'))}; floor ${p50p99(pooled('floor'))}`,
+    meRps / floorRps >= 0.8 && errors('me') + errors('floor') === 0,
+    `me: ${describeCpu(used.me)}; floor: ${describeCpu(used.floor)}`,
+    [...cpu.me, ...cpu.floor],
+  );
+  row(
+    '2b',
     `Authenticated \`GET /auth/me\` vs \`/health/live\` (req/s, ${CONNECTIONS} connections)`,
     '>= 0.60',
-    `${fmt.ratio(auth)} (${fmt.rate(meRps)} vs ${fmt.rate(liveRps)})`,
+    `${fmt.ratio(meRps / liveRps)} (${fmt.rate(meRps)} vs ${fmt.rate(liveRps)})`,
     `me ${p50p99(pooled('me'))}; live ${p50p99(pooled('live'))}`,
-    auth >= 0.6 && errors('me') === 0,
+    meRps / liveRps >= 0.6 && errors('me') === 0,
     `me: ${describeCpu(used.me)}`,
     [...cpu.me, ...cpu.live],
   );
-  for (const target of ['bare', 'live', 'me'] as const) {
+  for (const target of TARGETS) {
     const perRound = results[target].map((result) => fmt.rate(result.rate)).join(', ');
     details.push(`- ${target}: req/s per round ${perRound}; errors ${errors(target)}`);
     for (const result of results[target]) {
       if (result.errorSamples.length) details.push(`  - ${target} errors: ${result.errorSamples.join('; ')}`);
     }
   }
-  return { bareRps, liveRps, meRps, cpu: used };
+  return { bareRps, liveRps, floorRps, meRps, cpu: used };
+}
+
+/** The floor server must answer what the service answers, or 2a compares different work. */
+async function assertSameAnswer(servicePort: number, floorPort: number, token: string): Promise<void> {
+  const headers = { Authorization: `Bearer ${token}` };
+  const [service, floor] = await Promise.all(
+    [servicePort, floorPort].map((port) => once(port, 'GET', `${API}/auth/me`, { headers })),
+  );
+  const serviceBody = JSON.stringify(json(service));
+  const floorBody = JSON.stringify(json(floor));
+  if (service.status !== 200 || floor.status !== 200 || serviceBody !== floorBody) {
+    throw new Error(
+      `the floor server answers otherwise: ${service.status} ${serviceBody} vs ${floor.status} ${floorBody}`,
+    );
+  }
 }
 
 // --- 3: login storm -------------------------------------------------------------------------------------
@@ -438,10 +483,10 @@ async function measureRefresh(ctx: Context) {
   row(
     '4a',
     `Refresh rotations/s (${CHAINS} chains, ${REFRESH_MS / 1000} s after 1 s warm-up)`,
-    '>= 1,000/s',
+    '>= 1,500/s',
     fmt.rate(result.rate),
     p50p99(result.latencies),
-    result.rate >= 1000,
+    result.rate >= 1500,
     describeCpu(cpu),
     [cpu],
   );
@@ -527,24 +572,24 @@ async function measureMfa(ctx: Context) {
   const c1 = await timed(enrolled.slice(MFA_WARMUP, MFA_WARMUP + MFA_C1), 1);
   const c16 = await timed(enrolled.slice(MFA_WARMUP + MFA_C1), 16);
   const c1p50 = percentile(c1.latencies, 50);
+  const c16Rate = c16.ok / (c16.elapsedMs / 1000);
   row(
     '5a',
     `2FA step \`POST /auth/login/2fa\`, concurrency 1 (${MFA_C1} logins, one TOTP code per user)`,
-    'p50 < 10 ms',
+    'p50 < 5 ms',
     `${fmt.ms(c1p50)}, errors ${c1.errors}`,
     p50p99(c1.latencies),
-    c1p50 < 10 && c1.errors === 0,
+    c1p50 < 5 && c1.errors === 0,
     describeCpu(c1.cpu),
     [c1.cpu],
   );
   row(
     '5b',
-    `2FA step, concurrency 16 (${MFA_C16} logins)`,
-    'report',
-    `${fmt.ms(percentile(c16.latencies, 50))} p50, ${fmt.rate(c16.ok / (c16.elapsedMs / 1000))} logins/s, ` +
-      `errors ${c16.errors}`,
+    `2FA step, concurrency 16 (${MFA_C16} logins): logins/s`,
+    `>= ${MFA_C16_GOAL}/s`,
+    `${fmt.rate(c16Rate)}, errors ${c16.errors}`,
     p50p99(c16.latencies),
-    c16.errors === 0 ? undefined : false,
+    c16Rate >= MFA_C16_GOAL && c16.errors === 0,
     describeCpu(c16.cpu),
     [c16.cpu],
   );
@@ -639,13 +684,13 @@ async function measureCleanup(ctx: Context, cliEnv: Env, workDir: string) {
   row(
     '6a',
     `Cleanup (\`cli cleanup\`, process start to exit) of ${fmt.count(CLEANUP_ROWS)} ended sessions and their refresh tokens`,
-    '< 60 s',
+    '< 30 s',
     finished
       ? fmt.s(cleanupMs)
       : `> ${fmt.s(cleanupMs)}: stopped (exit ${code}), ${fmt.count(left.sessions)} sessions and ` +
           `${fmt.count(left.tokens)} tokens of ${fmt.count(CLEANUP_ROWS)} left`,
     '',
-    finished && cleanupMs < 60_000,
+    finished && cleanupMs < 30_000,
     describeCpu(cpu),
     [cpu],
   );
@@ -709,6 +754,83 @@ async function measureStartup(baseEnv: Env, workDir: string) {
   row('7b', 'Start-up on a fresh PGlite `DATA_DIR` (initdb and migrations)', 'report', fmt.s(pgliteMs), '', undefined);
 }
 
+// --- 8: where the time goes ---------------------------------------------------------------------------
+
+type Profiled = 'live' | 'me' | 'floor';
+
+interface ProfileRun {
+  breakdown: Breakdown;
+  rate: number;
+  /** CPU time of the profiled process per request, from /proc, microseconds. */
+  cpuUs: number;
+}
+
+/**
+ * One process started with --cpu-prof for one target: warmed up, loaded for BENCH_PROFILE_MS, stopped (the
+ * profile is written at exit), and its samples of the loaded window summed per request.
+ */
+async function profileOne(ctx: Context, target: Profiled, tokens: string[]): Promise<ProfileRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'twofold-bench-profile-'));
+  teardown.push(() => rmSync(dir, { recursive: true, force: true }));
+  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'];
+  const spawnedAt = performance.now();
+  let proc: Proc;
+  let port: number;
+  if (target === 'floor') {
+    const floor = await startFloorServer(FLOOR_SERVER, ctx.env, nodeArgs);
+    [proc, port] = [floor, floor.port];
+  } else {
+    port = await freePort();
+    proc = spawnNode(MAIN, [], { ...ctx.env, PORT: String(port) }, ctx.workDir, nodeArgs);
+    teardown.push(() => proc.stop());
+    await waitReady(proc, port, spawnedAt);
+  }
+  const requests =
+    target === 'live'
+      ? [buildRequest(port, 'GET', '/health/live')]
+      : tokens.map((token) =>
+          buildRequest(port, 'GET', `${API}/auth/me`, { headers: { Authorization: `Bearer ${token}` } }),
+        );
+  const load = (durationMs: number) =>
+    runLoad({ port, connections: CONNECTIONS, durationMs, next: (client) => requests[client % requests.length] });
+  await load(2_000);
+  const from = performance.now() - spawnedAt;
+  const sampler = cpuSampler({ profiled: proc.pid });
+  const result = await load(PROFILE_MS);
+  const cpu = sampler.stop();
+  const to = performance.now() - spawnedAt;
+  await proc.stop();
+  if (result.errors) throw new Error(`${target} under the profiler: ${result.errorSamples.join('; ')}`);
+  return {
+    breakdown: breakdown(dir, from, to, result.ok),
+    rate: result.rate,
+    cpuUs: cpu ? (cpu.profiled / result.rate) * 1e6 : Number.NaN,
+  };
+}
+
+async function measureProfile(ctx: Context) {
+  log(`8: CPU profiles of /health/live, /auth/me and the floor server, ${PROFILE_MS / 1000} s each`);
+  const users = await seedUsers(ctx, 'profile', CONNECTIONS);
+  const tokens = (await loginAll(ctx.port, users)).map((body) => body.accessToken ?? '');
+  const runs: Record<Profiled, ProfileRun> = {
+    live: await profileOne(ctx, 'live', tokens),
+    me: await profileOne(ctx, 'me', tokens),
+    floor: await profileOne(ctx, 'floor', tokens),
+  };
+  const us = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
+  const order: Profiled[] = ['live', 'me', 'floor'];
+  profileLines.push(
+    '| Where the time of one request goes (µs) | `/health/live` | `/auth/me` | floor server `/auth/me` |',
+    '| --- | --- | --- | --- |',
+    ...PARTS.map(
+      (part) => `| ${part} | ${order.map((t) => us(runs[t].breakdown.perRequest.get(part) ?? 0)).join(' | ')} |`,
+    ),
+    `| **busy time per request in the profile** | ${order.map((t) => `**${us(runs[t].breakdown.totalUs)}**`).join(' | ')} |`,
+    `| CPU time per request from /proc, all threads | ${order.map((t) => us(runs[t].cpuUs)).join(' | ')} |`,
+    `| req/s while profiled | ${order.map((t) => fmt.rate(runs[t].rate)).join(' | ')} |`,
+  );
+}
+
 // --- why goals were missed ------------------------------------------------------------------------------
 
 type Results = {
@@ -734,30 +856,38 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **1, framework floor.** \`/health/live\` cost the service ${perRequestUs(throughput.cpu.live?.service, throughput.liveRps)} µs ` +
         `of CPU per request, the bare server ${perRequestUs(throughput.cpu.bare?.bare, throughput.bareRps)} µs ` +
-        '(cores busy / req/s). Fixed: @fastify/helmet rebuilt its 12 headers on every request (now helmet ' +
-        'computes them once at boot, src/common/http/security-headers.ts) and nestjs-pino ran the pino-http ' +
-        'middleware through @fastify/middie for every request, building a child logger even at LOG_LEVEL=warn ' +
-        '(now a pino `mixin` for the request id and one hook for the request line, src/logging/request-logger.ts): ' +
-        '0.15-0.16 -> 0.22-0.32 side by side (5020f2e vs d1dea86). What is left is spread thin over the ' +
-        'per-request pipeline every route shares: Fastify hooks (CORS, cookies, the request context in ' +
-        "AsyncLocalStorage, middie), Nest's router and its guards reading decorator metadata (throttler, access " +
-        'token, flags), each under 2% of the CPU, and socket writes (writev, 11%). Reaching 0.5 would take ' +
-        'serving `/health/live` outside Nest as a raw Fastify route, which would stop it from measuring the ' +
-        'pipeline that every request goes through; we did not.',
+        "(cores busy / req/s), most of it the kernel's loopback write. Fixed earlier: helmet computed its 12 " +
+        'headers per request, nestjs-pino ran pino-http through middie (0.15 -> 0.29). Fixed for issue 19: the ' +
+        "throttler's guard asked its 13 throttlers for skip metadata and ran their `skipIf` on every request of " +
+        'every route, though only routes with `@RateLimit` have a limit (now they alone go through it); the one ' +
+        'global interceptor (the bodyless-route check) put every request through an RxJS pipeline (now a ' +
+        'guard, and Nest builds no pipeline without interceptors): 0.14 -> 0.25 on this machine (0a03b74 and ' +
+        'ccbb552+65c833e, runs 20 minutes apart). What is left is in "Where the time goes": no part stands ' +
+        "out; Node's HTTP code, Fastify's hooks and reply, Nest's router and guards, the request context, the " +
+        'metrics histogram and the 12 security headers (each validated by `setHeader`) each take a few µs. ' +
+        "0.5 leaves the whole pipeline about one bare request's cost; not reached.",
     );
   }
-  if (throughput && missed('2')) {
+  if (throughput && missed('2a')) {
     const me = throughput.cpu.me;
     notes.push(
-      `- **2, authenticated request.** Each \`/auth/me\` cost ${perRequestUs(me?.service, throughput.meRps)} µs ` +
-        `of service CPU and ${perRequestUs(me?.postgres, throughput.meRps)} µs of PostgreSQL CPU on the same two ` +
-        "cores. Fixed: jsonwebtoken rebuilt the HS256 key on every verify (6c0922a, 30% of this CPU); TypeORM's " +
-        'query builder in the session check and the account lookup (26%) is now plain SQL, run as named prepared ' +
-        'statements so PostgreSQL no longer plans them on every call (src/database/prepared-query.ts). What is ' +
-        'left is the price of two PostgreSQL round trips per request (the session check of JwtStrategy, ' +
-        'then the account) with PostgreSQL on the same cores, against a probe that has none. 0.6 needs no round ' +
-        'trip for the session check: a per-replica session cache invalidated through LISTEN/NOTIFY, which gives ' +
-        'up "a revoked session is refused at once on every replica". We keep that guarantee.',
+      `- **2a, authenticated request.** Each \`/auth/me\` cost ${perRequestUs(me?.service, throughput.meRps)} µs ` +
+        `of service CPU, the floor server's ${perRequestUs(throughput.cpu.floor?.floor, throughput.floorRps)} µs ` +
+        'for the same statements, token check and JSON (both are bound by their one main thread; PostgreSQL ' +
+        'has spare time). Fixed for issue 19: besides the fixes of 1, the session check and the account lookup ' +
+        'take their pooled connection without a TypeORM query runner. "Where the time goes" shows the rest, ' +
+        "spread over the pipeline: Node's HTTP, stream and event code, the promise machinery and the request " +
+        "context's promise hooks (every await of the guards, the strategy and the repositories creates a " +
+        'promise, and on Node 20 AsyncLocalStorage hooks each), garbage collection, Nest, Fastify and the ' +
+        "metrics. Not done: a session check outside Nest's guards, or no request context (the audit trail, the " +
+        'logs and the mails read the client from it); a per-replica session cache is ruled out (a revoked ' +
+        'session must be refused at once on every replica).',
+    );
+  }
+  if (throughput && missed('2b')) {
+    notes.push(
+      '- **2b, `/auth/me` vs `/health/live`.** Kept from the first round: two PostgreSQL round trips per ' +
+        'request against a probe that has none. 2a compares like with like.',
     );
   }
   if (login && missed('3a')) {
@@ -779,36 +909,33 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **4, refresh rotation.** ${fmt.rate(refresh.rate)}/s with the service at ` +
         `${refresh.cpu?.service.toFixed(2) ?? 'n/a'} and PostgreSQL at ${refresh.cpu?.postgres.toFixed(2) ?? 'n/a'} ` +
-        'cores. Fixed: a rotation was 8 round trips in one transaction; the normal case is now one statement ' +
-        '(`RefreshTokenRepository.rotateLive`: lock the unused token, then its live session, mark the token ' +
-        'used, record the activity, insert the successor, return what the new access token needs), with the ' +
-        'step-by-step transaction kept for grace retries, reuse and ended sessions. On the first machine that ' +
-        'took 741 -> 1,527/s (1,731/s with the fixes of 1); on the slower one it runs 770-830/s. A trap found ' +
-        'on the way: a prepared statement keeps its plan, and a plan made while the tables were small ' +
-        'scanned every session per rotation (down to 90/s); the statement now reaches every row by primary ' +
-        "key. What is left: the service's half is the HTTP pipeline, JWT signing and two SHA-256 hashes; " +
-        "PostgreSQL's is the statement with its foreign-key checks and a WAL flush per rotation (each is a " +
-        'durable write).',
+        'cores. A normal rotation is one statement (`RefreshTokenRepository.rotateLive`); for issue 19 ' +
+        '`refresh_tokens.parent_id` lost its foreign key, whose check looked up and locked the parent on ' +
+        'every insert (1,399 -> 2,040/s here). What is left: the HTTP pipeline of 1, JWT signing and two ' +
+        'SHA-256 hashes in the service; the statement, its session foreign-key check and a WAL flush (a ' +
+        'durable write) in PostgreSQL.',
     );
   }
-  if (missed('5a')) {
+  if (missed('5a') || missed('5b')) {
     notes.push(
-      '- **5a, 2FA step.** The step is 10 PostgreSQL round trips with 2 commits: the account with its open ' +
-        'challenge, the TOTP state, claiming the time step, then one transaction (closing the challenge with ' +
-        "the login stamp, the user's row lock, the session with its evictions in one statement, the refresh " +
-        'token, the audit row through audit_append()). It was 16 with 4 commits: 11.6-13.4 ms -> 6.7-8.1 ms p50 ' +
-        'side by side here (4599f24 vs f3e91e1). The service spends most of that time in socket writes to ' +
-        'PostgreSQL and waiting for it, so the number follows the speed of the machine.',
+      '- **5, 2FA step.** 10 PostgreSQL round trips with 2 commits: the account with its open challenge, the ' +
+        'TOTP state, claiming the time step, then one transaction (the user row lock, the session with its ' +
+        'evictions, the refresh token, closing the challenge, the login stamp, the audit row, commit). A round ' +
+        'trip here takes about 0.24 ms and a commit 0.5 ms (fsync on), so about 3.5 ms of the step is waiting ' +
+        'for PostgreSQL; p50 swings from 5.2 to 9 ms between runs on this shared machine. For issue 19 the TOTP ' +
+        'state, the step claim, the user lock and the login stamp became prepared statements. Proposed, not ' +
+        'done: claiming the step inside the sign-in transaction (one commit less) and inserting the first ' +
+        "refresh token in the session's statement (one round trip less, for every sign-in). At 16 at once " +
+        'the service and PostgreSQL share the two cores (5b).',
     );
   }
   if (missed('6a')) {
     notes.push(
-      '- **6, cleanup.** Fixed: `refresh_tokens.session_id` had only a partial index, so every deleted session ' +
-        'seq-scanned refresh_tokens through the `ON DELETE CASCADE` (a million sessions took hours); a ' +
-        'migration adds the full index (CREATE INDEX CONCURRENTLY). The batches also walk the primary key ' +
-        'instead of rescanning deleted rows from the front (70 s -> 55 s here). What is left is per-row ' +
-        'foreign-key work: each deleted token sets `parent_id` of its successor to NULL, each deleted session ' +
-        'looks for tokens to cascade to.',
+      '- **6, cleanup.** Earlier: a full index on `refresh_tokens.session_id` (the cascade seq-scanned), and ' +
+        'batches that walk the primary key. For issue 19 `refresh_tokens.parent_id` lost its foreign key, whose ' +
+        'trigger ran a query for every deleted token (32.9 -> 29.8 s here). What is left is a trigger query per ' +
+        'deleted session for each table that references sessions (`refresh_tokens`, `trusted_device_sessions`), ' +
+        'with PostgreSQL at one core.',
     );
   }
   if (cleanup && missed('6b')) {
@@ -822,15 +949,18 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         '`SessionCleanupService.deleteInBatches`, so the cleanup never holds a core of a small machine for long.',
     );
   }
-  if (missed('7c') || memory.peakMiB >= 200) {
+  if (missed('7c') || memory.peakMiB >= 150) {
     notes.push(
       `- **7c, memory.** ${memory.rssMiB.toFixed(0)} MiB at the end, ${memory.peakMiB.toFixed(0)} MiB at the ` +
-        'peak, with the heap capped as in the image (NODE_OPTIONS=--max-old-space-size=160 in docker/Dockerfile, ' +
-        'which this bench reads). The live heap is ~50 MB (--trace-gc); what is above it is garbage not yet ' +
-        'collected and native memory (bcrypt, pg, sockets).',
+        `peak, with the Node flags of the image (NODE_OPTIONS="${IMAGE_NODE_OPTIONS}" in docker/Dockerfile, which ` +
+        'this bench reads): the old generation capped at 160 MB, the young one at 8 MB a semi-space (it was ' +
+        '150-168 MiB without that cap here). The live heap is ~55 MB (--trace-gc); the rest is garbage not yet ' +
+        'collected and native memory (bcrypt, pg, sockets). On Node 24 (the image) the same load takes 200-230 ' +
+        'MiB: its default young generation with the 160 MB cap held the old generation at its limit (a full GC ' +
+        'every 50 ms and a third of the throughput on `/auth/me`), which the semi-space cap fixed.',
     );
   }
-  const explained = ['1', '2', '3a', '4a', '5a', '6a', '6b', '7c'];
+  const explained = ['1', '2a', '2b', '3a', '4a', '5a', '5b', '6a', '6b', '7c'];
   for (const r of rows) {
     if (r.result === 'MISS' && !explained.includes(r.id)) {
       notes.push(`- **${r.id}** missed in this run (${r.value}); not investigated.`);
@@ -881,6 +1011,20 @@ function report(machine: string): string {
     '',
     ...details,
     '',
+    ...(profileLines.length
+      ? [
+          '## Where the time goes',
+          '',
+          `Measurement 8: each target served by a process of its own under \`--cpu-prof\` (100 µs sampling), ${CONNECTIONS}`,
+          `connections for ${PROFILE_MS / 1000} s after a 2 s warm-up; the samples of that window, summed by what they ran, per`,
+          'request. Samples are wall time on the main thread while it is not idle: a thread descheduled inside a',
+          'syscall counts there (most of "socket writes"), so the sum is above the CPU time /proc reports, and the',
+          'profiler itself slows every target a little. `test/bench/profile.ts` says which code counts where.',
+          '',
+          ...profileLines,
+          '',
+        ]
+      : []),
     '## Notes',
     '',
     ...(notes.length ? notes : ['- Every goal was met.']),
@@ -916,7 +1060,14 @@ async function main(): Promise<void> {
   teardown.push(() => service.stop());
   await waitReady(service, port, begin);
   const rssAtReady = memoryOf(service.pid).rssMiB;
-  const ctx: Context = { port, pid: service.pid, databaseUrl: database.url, passwordHash: bcryptInfo.passwordHash };
+  const ctx: Context = {
+    port,
+    pid: service.pid,
+    databaseUrl: database.url,
+    passwordHash: bcryptInfo.passwordHash,
+    env: baseEnv,
+    workDir,
+  };
 
   const results: Results = {};
   const step = async (name: string, work: () => Promise<unknown>) => {
@@ -939,15 +1090,16 @@ async function main(): Promise<void> {
     await step('6', async () => (results.cleanup = await measureCleanup(ctx, baseEnv, workDir)));
   }
   await step('7', () => measureStartup(baseEnv, workDir));
+  await step('8', () => measureProfile(ctx));
   if (!service.running) throw new Error(`the service exited during the run:\n${service.output()}`);
   const memory = memoryOf(service.pid);
   row(
     '7c',
     'Service RSS at the end of the run (VmRSS)',
-    '< 200 MB',
+    '< 150 MB',
     `${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)} MiB; ${rssAtReady.toFixed(0)} MiB once ready)`,
     '',
-    memory.rssMiB < 200,
+    memory.rssMiB < 150,
   );
   await service.stop();
   addNotes(results, memory);

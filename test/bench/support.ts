@@ -25,6 +25,7 @@ export const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'twofold-bench');
 export const MAIN = join(BUILD_DIR, 'src', 'main.js');
 export const CLI = join(BUILD_DIR, 'src', 'cli', 'main.js');
 export const BARE_SERVER = join(__dirname, 'bare-server.js');
+export const FLOOR_SERVER = join(__dirname, 'floor-server.js');
 
 export type Env = Record<string, string | undefined>;
 
@@ -115,9 +116,16 @@ export async function runNode(
   }
 }
 
-/** The bare node:http server of measurement 1, in its own process; it reports its port over IPC. */
-export async function startBareServer(): Promise<Proc & { port: number }> {
-  const child = fork(BARE_SERVER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/**
+ * A floor server (bare-server.ts for measurement 1, floor-server.ts for 2) in its own process, with `env`
+ * (the service's, for the floor of 2); it reports its port over IPC.
+ */
+export async function startFloorServer(
+  script: string,
+  env?: Env,
+  nodeArgs: string[] = [],
+): Promise<Proc & { port: number }> {
+  const child = fork(script, [], { env, execArgv: nodeArgs, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const proc = track(child);
   const port = await Promise.race([
     new Promise<number>((resolve) => child.once('message', (message: { port: number }) => resolve(message.port))),
@@ -125,7 +133,7 @@ export async function startBareServer(): Promise<Proc & { port: number }> {
   ]);
   if (!port) {
     await proc.stop();
-    throw new Error('the bare node:http server did not start within 10 s');
+    throw new Error(`${script} did not start within 10 s`);
   }
   return Object.assign(proc, { port });
 }
