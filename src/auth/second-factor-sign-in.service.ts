@@ -30,7 +30,9 @@ export class SecondFactorSignIn {
     const { user } = pending;
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now);
-    const factor = await this.mfa.consumeSecondFactor(user.id, code, 'login');
+    const factor = await this.mfa.signInWithSecondFactor(user.id, code, (method, claim) =>
+      this.pending.completeSecondFactor(pending, method, rememberDevice, claim),
+    );
     if (!factor.ok) {
       return this.lockout.fail(user, now, {
         error: new AuthException(AuthError.InvalidSecondFactor, 'The code is not valid'),
@@ -38,6 +40,6 @@ export class SecondFactorSignIn {
         kind: factor.method === 'otp' ? 'totp' : 'backup_code',
       });
     }
-    return this.pending.completeSecondFactor(pending, factor.method, rememberDevice);
+    return factor.result;
   }
 }

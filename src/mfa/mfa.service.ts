@@ -31,6 +31,15 @@ export interface SecondFactorCheck {
   ok: boolean;
 }
 
+/** What `signInWithSecondFactor` gives back: the refusal, or what `complete` answered. */
+export type SecondFactorUse<T> = { method: SecondFactor; ok: false } | { method: SecondFactor; ok: true; result: T };
+
+/** Uses up a second factor inside the caller's transaction. */
+export type UseUpFactor = (manager: EntityManager) => Promise<void>;
+
+/** Thrown inside the sign-in's transaction when the TOTP step was used meanwhile: it rolls the sign-in back. */
+class ReplayedStep extends Error {}
+
 @Injectable()
 export class MfaService implements OnModuleInit {
   constructor(
@@ -146,21 +155,51 @@ export class MfaService implements OnModuleInit {
    * here; the caller decides what they cost (the login step and every proof count them towards lockout).
    */
   async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
+    const { method, ok } = await this.useSecondFactor(userId, code, purpose, (_method, claim) =>
+      claim ? claim(this.dataSource.manager) : Promise.resolve(),
+    );
+    return { method, ok };
+  }
+
+  /**
+   * The login step's `consumeSecondFactor`: `complete` starts the session in a transaction of its own and
+   * calls the `claim` it is given there, which claims a TOTP code's step in that transaction, so the step
+   * and the session commit together (one commit less for every 2FA sign-in). A replay the claim finds
+   * rolls the sign-in back, and is audited and counted as `consumeSecondFactor` does. Backup codes are
+   * used up first, in their own transaction, as there; `complete` then gets no claim.
+   */
+  signInWithSecondFactor<T>(
+    userId: string,
+    code: string,
+    complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
+  ): Promise<SecondFactorUse<T>> {
+    return this.useSecondFactor(userId, code, 'login', complete);
+  }
+
+  private async useSecondFactor<T>(
+    userId: string,
+    code: string,
+    purpose: CodePurpose,
+    complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
+  ): Promise<SecondFactorUse<T>> {
     const state = await this.mfa.findState(userId);
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
     if (!state?.enabled || (method === 'otp' && !state.secretEncrypted)) return { method, ok: false };
     const now = this.clock.now();
     if (method === 'otp') {
       const step = Totp.matchingStep(this.cipher.decrypt(state.secretEncrypted as string), code, now);
-      const claimed = step !== undefined && (await this.mfa.claimTotpStep(userId, step));
-      const result = claimed ? 'success' : step === undefined ? 'failure' : 'replayed';
-      this.metrics.totpVerifications.inc({ result });
-      if (result === 'replayed') {
-        await this.audit.record({ type: 'mfa.code_replayed', userId, details: { method: 'totp', purpose } });
-      } else if (result === 'failure') {
-        await this.audit.record({ type: 'mfa.code_failed', userId, details: { method: 'totp', purpose } });
+      if (step === undefined) return this.totpRefused(userId, purpose, 'failure');
+      let result: T;
+      try {
+        result = await complete(method, async (manager) => {
+          if (!(await this.mfa.claimTotpStep(userId, step, manager))) throw new ReplayedStep();
+        });
+      } catch (error) {
+        if (error instanceof ReplayedStep) return this.totpRefused(userId, purpose, 'replayed');
+        throw error;
       }
-      return { method, ok: claimed };
+      this.metrics.totpVerifications.inc({ result: 'success' });
+      return { method, ok: true, result };
     }
     const normalized = BackupCodes.normalize(code);
     const remaining = await this.dataSource.transaction(async (manager) => {
@@ -181,7 +220,21 @@ export class MfaService implements OnModuleInit {
     this.metrics.backupCodesUsed.inc();
     // Turning 2FA off deletes the rest at once: its own mail says so.
     if (purpose !== 'disable') this.notifications.backupCodeUsed(state.email, remaining);
-    return { method, ok: true };
+    return { method, ok: true, result: await complete(method) };
+  }
+
+  private async totpRefused(
+    userId: string,
+    purpose: CodePurpose,
+    result: 'failure' | 'replayed',
+  ): Promise<{ method: 'otp'; ok: false }> {
+    this.metrics.totpVerifications.inc({ result });
+    await this.audit.record({
+      type: result === 'replayed' ? 'mfa.code_replayed' : 'mfa.code_failed',
+      userId,
+      details: { method: 'totp', purpose },
+    });
+    return { method: 'otp', ok: false };
   }
 
   /**
