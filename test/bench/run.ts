@@ -861,8 +861,9 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         "throttler's guard asked its 13 throttlers for skip metadata and ran their `skipIf` on every request of " +
         'every route, though only routes with `@RateLimit` have a limit (now they alone go through it); the one ' +
         'global interceptor (the bodyless-route check) put every request through an RxJS pipeline (now a ' +
-        'guard, and Nest builds no pipeline without interceptors): 0.14 -> 0.25 on this machine (0a03b74 and ' +
-        'ccbb552+65c833e, runs 20 minutes apart). What is left is in "Where the time goes": no part stands ' +
+        'guard, and Nest builds no pipeline without interceptors). Side by side with the build of 0a03b74 ' +
+        '(alternating rounds, medians of 3): 7,256 -> 11,250 req/s, 134 -> 87 µs of CPU per request; the ratio ' +
+        'went from 0.14 to 0.22-0.25 in runs of this bench. What is left is in "Where the time goes": no part stands ' +
         "out; Node's HTTP code, Fastify's hooks and reply, Nest's router and guards, the request context, the " +
         'metrics histogram and the 12 security headers (each validated by `setHeader`) each take a few µs. ' +
         "0.5 leaves the whole pipeline about one bare request's cost; not reached.",
@@ -875,7 +876,8 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         `of service CPU, the floor server's ${perRequestUs(throughput.cpu.floor?.floor, throughput.floorRps)} µs ` +
         'for the same statements, token check and JSON (both are bound by their one main thread; PostgreSQL ' +
         'has spare time). Fixed for issue 19: besides the fixes of 1, the session check and the account lookup ' +
-        'take their pooled connection without a TypeORM query runner. "Where the time goes" shows the rest, ' +
+        'take their pooled connection without a TypeORM query runner: 1,834 -> 2,068 req/s, 552 -> 487 µs side ' +
+        'by side with 0a03b74. "Where the time goes" shows the rest, ' +
         "spread over the pipeline: Node's HTTP, stream and event code, the promise machinery and the request " +
         "context's promise hooks (every await of the guards, the strategy and the repositories creates a " +
         'promise, and on Node 20 AsyncLocalStorage hooks each), garbage collection, Nest, Fastify and the ' +
@@ -909,9 +911,10 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **4, refresh rotation.** ${fmt.rate(refresh.rate)}/s with the service at ` +
         `${refresh.cpu?.service.toFixed(2) ?? 'n/a'} and PostgreSQL at ${refresh.cpu?.postgres.toFixed(2) ?? 'n/a'} ` +
-        'cores. A normal rotation is one statement (`RefreshTokenRepository.rotateLive`); for issue 19 ' +
-        '`refresh_tokens.parent_id` lost its foreign key, whose check looked up and locked the parent on ' +
-        'every insert (1,399 -> 2,040/s here). What is left: the HTTP pipeline of 1, JWT signing and two ' +
+        'cores. A normal rotation is one statement (`RefreshTokenRepository.rotateLive`). For issue 19 the ' +
+        'pipeline fixes of 1 and `refresh_tokens.parent_id` without its foreign key (whose check looked up and ' +
+        'locked the parent on every insert; within the noise here, 1,472 vs 1,515/s alternating on one ' +
+        'service); this bench has given 1,399 to 2,040/s in runs of the same day. What is left: the HTTP pipeline of 1, JWT signing and two ' +
         'SHA-256 hashes in the service; the statement, its session foreign-key check and a WAL flush (a ' +
         'durable write) in PostgreSQL.',
     );
@@ -933,7 +936,8 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       '- **6, cleanup.** Earlier: a full index on `refresh_tokens.session_id` (the cascade seq-scanned), and ' +
         'batches that walk the primary key. For issue 19 `refresh_tokens.parent_id` lost its foreign key, whose ' +
-        'trigger ran a query for every deleted token (32.9 -> 29.8 s here). What is left is a trigger query per ' +
+        'trigger ran a query for every deleted token (8.9 -> 7.9 s for 200,000 sessions, medians of 3 ' +
+        'alternating runs); this bench has given 29.8 to 37.9 s in runs of the same day. What is left is a trigger query per ' +
         'deleted session for each table that references sessions (`refresh_tokens`, `trusted_device_sessions`), ' +
         'with PostgreSQL at one core.',
     );
