@@ -921,14 +921,15 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
   }
   if (missed('5a') || missed('5b')) {
     notes.push(
-      '- **5, 2FA step.** 10 PostgreSQL round trips with 2 commits: the account with its open challenge, the ' +
-        'TOTP state, claiming the time step, then one transaction (the user row lock, the session with its ' +
-        'evictions, the refresh token, closing the challenge, the login stamp, the audit row, commit). A round ' +
-        'trip here takes about 0.24 ms and a commit 0.5 ms (fsync on), so about 3.5 ms of the step is waiting ' +
-        'for PostgreSQL; p50 swings from 5.2 to 9 ms between runs on this shared machine. For issue 19 the TOTP ' +
-        'state, the step claim, the user lock and the login stamp became prepared statements. Proposed, not ' +
-        'done: claiming the step inside the sign-in transaction (one commit less) and inserting the first ' +
-        "refresh token in the session's statement (one round trip less, for every sign-in). At 16 at once " +
+      '- **5, 2FA step.** 11 PostgreSQL round trips and one commit: the account with its open challenge, the ' +
+        'TOTP state, then one transaction (begin, the user row lock, the session with its evictions, the refresh ' +
+        'token, the claim of the TOTP step, closing the challenge, the login stamp, the audit row, commit). A ' +
+        'round trip here takes about 0.24 ms and a commit 0.5 ms (fsync on), so about 3 ms of the step is ' +
+        'waiting for PostgreSQL; p50 swung from 5.2 to 9.8 ms between runs of one day on this shared machine. ' +
+        'For issue 19: the TOTP state, the step claim, the user lock and the login stamp are prepared ' +
+        "statements, and the step is claimed in the sign-in's transaction instead of committing on its own. " +
+        "Proposed, not done: inserting the first refresh token in the session's statement (one round trip " +
+        'less for every sign-in). At 16 at once ' +
         'the service and PostgreSQL share the two cores (5b).',
     );
   }
