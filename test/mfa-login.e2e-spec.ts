@@ -2,6 +2,7 @@ import { authenticator, enroll } from './factories/mfa.factory';
 import { signedInUser, TestUser } from './factories/user.factory';
 import { storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
+import { metricValue } from './support/metrics';
 import { itOnPostgres } from './support/postgres-only';
 import { eventually } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
@@ -205,8 +206,12 @@ describe('login with two-factor authentication', () => {
     const tokens: string[] = [];
     for (let i = 0; i < 30; i++) tokens.push(await passwordStep(user));
     const code = pick(user);
+    const sessionsBefore = await metricValue(t.http, 'auth_sessions_created_total');
     const results = await Promise.all(tokens.map((mfaToken) => secondStep(mfaToken, code)));
     expect(results.filter((res) => res.status === 200)).toHaveLength(1);
     expect(results.every((res) => res.status === 200 || res.status === 401 || res.status === 423)).toBe(true);
+    // The losers are refused before a session starts: none is counted, none is stored.
+    expect((await metricValue(t.http, 'auth_sessions_created_total')) - sessionsBefore).toBe(1);
+    expect(await storedRowsOf(t, 'sessions', user.id)).toHaveLength(2);
   });
 });

@@ -13,7 +13,7 @@ import { AuthError, AuthException } from './auth.exception';
 import { LoginResponseDto } from './dto/login-response.dto';
 import { LoginTokens } from './login-tokens.service';
 
-/** Spends a single-use first factor inside the sign-in's transaction. */
+/** Spends a single-use factor inside the sign-in's transaction. */
 export type UseUp = (manager: EntityManager) => Promise<void>;
 
 /**
@@ -40,20 +40,28 @@ export class SignInService {
    * login: it is closed in the same transaction, so that only one request completes it. That happens
    * after the session starts, which locks the user's row first: every transaction that touches both
    * (account deletion too) locks the user before the challenge, so they never deadlock. `useUp` runs
-   * there too (see `PendingSignIn.afterFirstFactor`). `device` remembers the device or rotates the
+   * there too (see `PendingSignIn.afterFirstFactor`). `spendFactor` uses up a second factor by updating
+   * the user's row (the TOTP step): it runs first, so it takes the user's lock itself and a replay is
+   * refused before a session starts. `device` remembers the device or rotates the
    * token of the remembered one it came with; a sign-in from a device that isn't remembered mails the
    * user (NEW_DEVICE_MAIL).
    */
   async complete(
     user: UserEntity,
     amr: string[],
-    { challengeId, useUp, device }: { challengeId?: string; useUp?: UseUp; device?: DeviceStep } = {},
+    {
+      challengeId,
+      useUp,
+      spendFactor,
+      device,
+    }: { challengeId?: string; useUp?: UseUp; spendFactor?: UseUp; device?: DeviceStep } = {},
   ): Promise<LoginResponseDto> {
     const now = this.clock.now();
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
     // The flag is read before the transaction: it may need a connection of its own.
     const remember = device !== undefined && !('use' in device) && (await this.devices.enabledFor(user));
     const signedIn = await this.dataSource.transaction(async (manager) => {
+      await spendFactor?.(manager);
       const { response, scope } = await this.loginTokens.open(user, { aal, amr }, now, manager);
       const sessionId = response.sessionId as string;
       if (device && 'use' in device) response.deviceToken = await this.devices.use(device.use, sessionId, manager);

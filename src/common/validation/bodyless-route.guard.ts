@@ -23,7 +23,9 @@ function isEmpty(body: unknown): boolean {
 /**
  * Routes whose handler declares no `@Body()` take none: a body with anything in it (an empty JSON object
  * is tolerated, as many clients send one) is refused with 400 instead of silently ignored. The last global
- * guard, so that an anonymous caller still gets 401 first. A guard rather than an interceptor: one global
+ * guard, so that an anonymous caller still gets 401 first; route-level guards (a per-user rate limit, a
+ * recent sign-in) run after it, so such a request is refused before they count it. A guard rather than an
+ * interceptor: one global
  * interceptor puts every request of every route through an RxJS pipeline (a tenth of the CPU of a cheap
  * request), and Nest builds none while there is no interceptor.
  */
