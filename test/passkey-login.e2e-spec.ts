@@ -19,40 +19,23 @@ import { registerUser } from './factories/user.factory';
 import { storedAuditEvents, storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { metricValue } from './support/metrics';
-import { launchPasskeyBrowser, PasskeyBrowser, PasskeyPage } from './support/passkey-browser';
+import { PasskeyPage, useBrowserTabs } from './support/passkey-browser';
 import { startTestApp, TestApp } from './support/test-app';
 
 const MAX_FAILED = 5;
 
 describe('signing in with a passkey in a real browser', () => {
   let t: TestApp;
-  let launching: Promise<PasskeyBrowser> | undefined;
-  let browser: PasskeyBrowser;
-  let pages: PasskeyPage[] = [];
-
-  beforeAll(async () => {
-    // Kept apart, so afterAll closes the browser even when the app fails to boot.
-    launching = launchPasskeyBrowser();
-    t = await startTestApp({ env: { MAX_FAILED_LOGIN_ATTEMPTS: String(MAX_FAILED) } });
-    browser = await launching;
-  });
-
-  afterEach(async () => {
-    await Promise.all(pages.map((page) => page.close()));
-    pages = [];
-  });
-
-  afterAll(async () => {
-    await (await launching?.catch(() => undefined))?.close();
-    await t?.close();
-  });
-
   /** A new tab with its own virtual authenticator, closed after the test. */
-  async function openPage(origin = SERVICE_ORIGIN): Promise<PasskeyPage> {
-    const page = await browser.openPage(origin);
-    pages.push(page);
-    return page;
-  }
+  const openPage = useBrowserTabs({
+    origin: SERVICE_ORIGIN,
+    boot: async () => {
+      t = await startTestApp({ env: { MAX_FAILED_LOGIN_ATTEMPTS: String(MAX_FAILED) } });
+    },
+    teardown: async () => {
+      await t?.close();
+    },
+  });
 
   /** A user whose only second factor is a passkey on a page of their own. */
   async function userWithPage(): Promise<{ user: PasskeyUser; page: PasskeyPage }> {

@@ -13,7 +13,7 @@ import { login, registerUser, signedInUser } from './factories/user.factory';
 import { storedAuditEvents, storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
 import { metricValue } from './support/metrics';
-import { launchPasskeyBrowser, PasskeyBrowser, PasskeyPage } from './support/passkey-browser';
+import { useBrowserTabs } from './support/passkey-browser';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -22,35 +22,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('registering and managing passkeys in a real browser', () => {
   let t: TestApp;
   let sink: SmtpSink;
-  let launching: Promise<PasskeyBrowser> | undefined;
-  let browser: PasskeyBrowser;
-  let pages: PasskeyPage[] = [];
-
-  beforeAll(async () => {
-    sink = await SmtpSink.start();
-    // Kept apart, so afterAll closes the browser even when the app fails to boot.
-    launching = launchPasskeyBrowser();
-    t = await startTestApp({ env: { SMTP_URL: sink.url, EMAIL_VERIFICATION: 'off', MAX_FAILED_LOGIN_ATTEMPTS: '5' } });
-    browser = await launching;
-  });
-
-  afterEach(async () => {
-    await Promise.all(pages.map((page) => page.close()));
-    pages = [];
-  });
-
-  afterAll(async () => {
-    await (await launching?.catch(() => undefined))?.close();
-    await t?.close();
-    await sink?.close();
-  });
 
   /** A new tab with its own virtual authenticator, closed after the test. */
-  async function openPage(origin = SERVICE_ORIGIN): Promise<PasskeyPage> {
-    const page = await browser.openPage(origin);
-    pages.push(page);
-    return page;
-  }
+  const openPage = useBrowserTabs({
+    origin: SERVICE_ORIGIN,
+    boot: async () => {
+      sink = await SmtpSink.start();
+      t = await startTestApp({
+        env: { SMTP_URL: sink.url, EMAIL_VERIFICATION: 'off', MAX_FAILED_LOGIN_ATTEMPTS: '5' },
+      });
+    },
+    teardown: async () => {
+      await t?.close();
+      await sink?.close();
+    },
+  });
 
   const verify = (token: string, body: unknown) => t.http.post('/api/v1/webauthn/register/verify', body, { token });
   const list = (token: string) => t.http.get('/api/v1/webauthn/credentials', { token });

@@ -276,3 +276,41 @@ export class PasskeyBrowser {
 export function launchPasskeyBrowser(): Promise<PasskeyBrowser> {
   return PasskeyBrowser.launch();
 }
+
+/**
+ * A spec's browser and its tabs, as jest hooks: the browser launches in `beforeAll` beside `boot` (kept
+ * apart, so `afterAll` closes it even when the app fails to boot), every tab the returned function opens
+ * (with its own virtual authenticator, on `origin` unless told otherwise) is closed after its test, and
+ * `teardown` runs after the browser is closed.
+ */
+export function useBrowserTabs(options: {
+  origin: string;
+  boot: () => Promise<void>;
+  teardown: () => Promise<void>;
+}): (origin?: string) => Promise<PasskeyPage> {
+  let launching: Promise<PasskeyBrowser> | undefined;
+  let browser: PasskeyBrowser;
+  let pages: PasskeyPage[] = [];
+
+  beforeAll(async () => {
+    launching = launchPasskeyBrowser();
+    await options.boot();
+    browser = await launching;
+  });
+
+  afterEach(async () => {
+    await Promise.all(pages.map((page) => page.close()));
+    pages = [];
+  });
+
+  afterAll(async () => {
+    await (await launching?.catch(() => undefined))?.close();
+    await options.teardown();
+  });
+
+  return async (origin = options.origin) => {
+    const page = await browser.openPage(origin);
+    pages.push(page);
+    return page;
+  };
+}
