@@ -25,9 +25,8 @@ function isEmpty(body: unknown): boolean {
  * is tolerated, as many clients send one) is refused with 400 instead of silently ignored. The last global
  * guard, so that an anonymous caller still gets 401 first; route-level guards (a per-user rate limit, a
  * recent sign-in) run after it, so such a request is refused before they count it. A guard rather than an
- * interceptor: one global
- * interceptor puts every request of every route through an RxJS pipeline (a tenth of the CPU of a cheap
- * request), and Nest builds none while there is no interceptor.
+ * interceptor: one global interceptor puts every request of every route through an RxJS pipeline (a tenth
+ * of the CPU of a cheap request), and Nest builds none while there is no interceptor.
  */
 @Injectable()
 export class BodylessRouteGuard implements CanActivate {
