@@ -19,9 +19,11 @@ export const ROOT = findRoot();
 /**
  * `npm run bench` builds into its own directory (ignored by git, prettier and eslint as part of
  * node_modules) rather than `dist/`: `nest build` empties its output directory first, and tests that run
- * `dist/` may be running at the same time. Modules still resolve from the project's node_modules.
+ * `dist/` may be running at the same time. Modules still resolve from the project's node_modules. The
+ * service measured is the one of the build this file is part of, so a copy of the build directory
+ * (one per commit) measures that commit's service: how two commits are compared side by side.
  */
-export const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'twofold-bench');
+export const BUILD_DIR = join(__dirname, '..', '..');
 export const MAIN = join(BUILD_DIR, 'src', 'main.js');
 export const CLI = join(BUILD_DIR, 'src', 'cli', 'main.js');
 export const BARE_SERVER = join(__dirname, 'bare-server.js');
