@@ -11,6 +11,7 @@ import { EmailSkeleton1763700900000 } from './1763700900000-email-skeleton';
 import { CreateWebauthn1763701000000 } from './1763701000000-create-webauthn';
 import { CreateTrustedDevices1763701100000 } from './1763701100000-create-trusted-devices';
 import { RefreshTokenLineage1763701200000 } from './1763701200000-refresh-token-lineage';
+import { RefreshTokenWriteIndexes1763701300000 } from './1763701300000-refresh-token-write-indexes';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CreateWebauthn1763701000000,
   CreateTrustedDevices1763701100000,
   RefreshTokenLineage1763701200000,
+  RefreshTokenWriteIndexes1763701300000,
 ];
