@@ -46,6 +46,11 @@ describe('login, tokens and lockout', () => {
     const stored = await storedRefreshTokens(t, user.id);
     expect(stored.map((token) => token.session_id)).toEqual([res.body.sessionId]);
     expect(stored[0].token_hash).not.toBe(res.body.refreshToken);
+    // JWT_REFRESH_TTL (7 days) would outlive the session's 12 hours: the token ends with the session.
+    const [session] = await storedRowsOf(t, 'sessions', user.id);
+    expect(stored[0].created_at).toEqual(session.created_at);
+    expect(stored[0].expires_at).toEqual(session.expires_at);
+    expect((session.expires_at as Date).getTime() - (session.created_at as Date).getTime()).toBe(12 * 3_600_000);
   });
 
   it('answers unknown email and wrong password with the same 401 body', async () => {

@@ -38,9 +38,8 @@ function setUp(enrollment: Enrollment = { mfaEnrollment: 'none' }) {
     expiresAt: new Date(NOW.getTime() + 30 * DAY),
   });
   const sessions = { start: jest.fn().mockResolvedValue(session) } as unknown as jest.Mocked<SessionService>;
-  const refreshTokens = {
-    issue: jest.fn().mockResolvedValue('refresh-token'),
-  } as unknown as jest.Mocked<RefreshTokens>;
+  const firstToken = { token: 'refresh-token', stored: { tokenHash: 'hash-of-refresh-token', expiresAt: NOW } };
+  const refreshTokens = { firstToken: jest.fn(() => firstToken) } as unknown as jest.Mocked<RefreshTokens>;
   const tokens = {
     signAccess: jest.fn(() => 'access-token'),
     accessTtlSeconds: 900,
@@ -48,7 +47,7 @@ function setUp(enrollment: Enrollment = { mfaEnrollment: 'none' }) {
   const policy = { of: jest.fn().mockResolvedValue(enrollment) } as unknown as jest.Mocked<MfaEnrollmentPolicy>;
   const expiry = new PasswordExpiry(configOf({ security: { passwordMaxAgeDays: MAX_AGE_DAYS } }));
   const loginTokens = new LoginTokens(sessions, refreshTokens, tokens, policy, expiry);
-  return { loginTokens, sessions, refreshTokens, tokens, manager, session };
+  return { loginTokens, sessions, refreshTokens, tokens, manager, session, firstToken };
 }
 
 describe('LoginTokens', () => {
@@ -100,7 +99,11 @@ describe('LoginTokens', () => {
 
       await loginTokens.open(user(), PASSWORD, NOW, manager);
 
-      expect(sessions.start).toHaveBeenCalledWith(expect.objectContaining({ scope: 'mfa_enrollment' }), manager);
+      expect(sessions.start).toHaveBeenCalledWith(
+        expect.objectContaining({ scope: 'mfa_enrollment' }),
+        expect.anything(),
+        manager,
+      );
       expect(tokens.signAccess).toHaveBeenCalledWith(expect.objectContaining({ scope: 'mfa_enrollment' }));
     });
   });
@@ -126,11 +129,11 @@ describe('LoginTokens', () => {
 
   it('answers a sign-in with the session, its tokens and what the user is asked about 2FA', async () => {
     const grace = { mfaEnrollment: 'recommended', mfaEnrollmentGraceEndsAt: '2026-01-15T00:00:00.000Z' } as const;
-    const { loginTokens, refreshTokens, manager, session } = setUp(grace);
+    const { loginTokens, sessions, manager, session, firstToken } = setUp(grace);
 
     const { response } = await loginTokens.open(user(), PASSWORD, NOW, manager);
 
-    expect(refreshTokens.issue).toHaveBeenCalledWith(session, manager);
+    expect(sessions.start).toHaveBeenCalledWith(expect.anything(), firstToken.stored, manager);
     expect(response).toEqual({
       status: 'authenticated',
       accessToken: 'access-token',

@@ -49,12 +49,16 @@ export class LoginTokens {
         ? 'mfa_enrollment'
         : 'full';
     const client = currentClient();
+    const refreshToken = this.refreshTokens.firstToken(now);
     const session = await this.sessions.start(
       { userId: user.id, ...assurance, scope, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null },
+      refreshToken.stored,
       manager,
     );
-    const refreshToken = await this.refreshTokens.issue(session, manager);
-    return { response: this.respond(user, { id: session.id, ...assurance, scope }, enrollment, refreshToken), scope };
+    return {
+      response: this.respond(user, { id: session.id, ...assurance, scope }, enrollment, refreshToken.token),
+      scope,
+    };
   }
 
   /** A rotated session's new access token, with its successor refresh token. */

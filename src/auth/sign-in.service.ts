@@ -36,15 +36,15 @@ export class SignInService {
   ) {}
 
   /**
-   * Starts the session of a login whose factors all passed. With 2FA, `challengeId` is the pending
-   * login: it is closed in the same transaction, so that only one request completes it. That happens
-   * after the session starts, which locks the user's row first: every transaction that touches both
-   * (account deletion too) locks the user before the challenge, so they never deadlock. `useUp` runs
-   * there too (see `PendingSignIn.afterFirstFactor`). `spendFactor` uses up a second factor by updating
-   * the user's row (the TOTP step): it runs first, so it takes the user's lock itself and a replay is
-   * refused before a session starts. `device` remembers the device or rotates the
-   * token of the remembered one it came with; a sign-in from a device that isn't remembered mails the
-   * user (NEW_DEVICE_MAIL).
+   * Starts the session of a login whose factors all passed. The login stamp (the failure counter reset)
+   * comes first: it locks the user's row, which serializes the user's sign-ins (the concurrent-session
+   * limit counts on it) and which every transaction that also touches the challenge (account deletion
+   * too) locks first, so they never deadlock. With 2FA, `challengeId` is the pending login: it is
+   * closed in the same transaction, so that only one request completes it. `spendFactor` uses up a
+   * second factor (the TOTP step) before the session starts, so a replay is refused with nothing
+   * started; `useUp` runs after the session (see `PendingSignIn.afterFirstFactor`). `device` remembers
+   * the device or rotates the token of the remembered one it came with; a sign-in from a device that
+   * isn't remembered mails the user (NEW_DEVICE_MAIL).
    */
   async complete(
     user: UserEntity,
@@ -61,6 +61,7 @@ export class SignInService {
     // The flag is read before the transaction: it may need a connection of its own.
     const remember = device !== undefined && !('use' in device) && (await this.devices.enabledFor(user));
     const signedIn = await this.dataSource.transaction(async (manager) => {
+      await this.users.recordSuccessfulLogin(user.id, now, manager);
       await spendFactor?.(manager);
       const { response, scope } = await this.loginTokens.open(user, { aal, amr }, now, manager);
       const sessionId = response.sessionId as string;
@@ -70,7 +71,6 @@ export class SignInService {
       if (challengeId !== undefined && !(await this.challenges.close(challengeId, user.id, now, manager))) {
         throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in was already completed; log in again');
       }
-      await this.users.recordSuccessfulLogin(user.id, now, manager);
       await this.audit.record(
         { type: 'login.succeeded', userId: user.id, details: { amr, aal, scope, sessionId: response.sessionId } },
         manager,

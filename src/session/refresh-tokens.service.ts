@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { RefreshTokenRepository, RotatedSession } from './refresh-token.repository';
+import { FirstRefreshToken } from './session.repository';
 import { SessionEntity } from './session.entity';
 import { SessionException } from './session.exception';
 import { SessionService } from './session.service';
@@ -52,20 +53,13 @@ export class RefreshTokens {
     this.successorKey = createHmac('sha256', jwt.secret).update('refresh-token-successor').digest();
   }
 
-  /** The first token of a session started in `manager`'s transaction. */
-  async issue(session: Pick<SessionEntity, 'id' | 'createdAt' | 'expiresAt'>, manager: EntityManager): Promise<string> {
+  /**
+   * A new session's first token: the value for the client, and the row `SessionService.start` stores
+   * with the session (only the hash; the session's absolute expiry caps its expiry there).
+   */
+  firstToken(now: Date): { token: string; stored: FirstRefreshToken } {
     const token = randomBytes(32).toString('base64url');
-    await this.tokens.insertToken(
-      {
-        sessionId: session.id,
-        tokenHash: RefreshTokens.hash(token),
-        parentId: null,
-        createdAt: session.createdAt,
-        expiresAt: this.expiryWithin(session.createdAt, session.expiresAt),
-      },
-      manager,
-    );
-    return token;
+    return { token, stored: { tokenHash: RefreshTokens.hash(token), expiresAt: new Date(now.getTime() + this.ttlMs) } };
   }
 
   /** Rotates `token`: the common case in one statement, every other case step by step. */

@@ -11,6 +11,12 @@ export type NewSession = Pick<
   'userId' | 'createdAt' | 'lastSeenAt' | 'idleExpiresAt' | 'expiresAt' | 'aal' | 'amr' | 'scope' | 'ip' | 'userAgent'
 >;
 
+/** A new session's first refresh token as stored: its hash, and when it expires unless the session ends first. */
+export interface FirstRefreshToken {
+  tokenHash: string;
+  expiresAt: Date;
+}
+
 /** What the guard needs on every request: one primary-key lookup. */
 export type SessionCheck = Pick<
   SessionEntity,
@@ -30,18 +36,19 @@ export class SessionRepository {
   }
 
   /**
-   * Creates a session and ends the oldest active ones beyond `maxActive` (never the new one, even when
-   * others started in the same millisecond). The user's row is locked first, so parallel logins of one
-   * user are serialized and never leave more than `maxActive` sessions.
+   * Creates a session with its first refresh token (whose expiry is capped by the session's) and ends the
+   * oldest active sessions beyond `maxActive` (never the new one, even when others started in the same
+   * millisecond). The caller holds the user's row lock in `manager`'s transaction (`SignInService` takes
+   * it with the login stamp), so parallel logins of one user are serialized and never leave more than
+   * `maxActive` sessions: this statement's snapshot is taken after the lock, so it sees every session a
+   * sign-in that held the lock before committed.
    */
   async createEvictingOldest(
     session: NewSession,
+    firstToken: FirstRefreshToken,
     maxActive: number,
     manager: EntityManager,
   ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
-    await preparedQuery(manager, 'session-lock-user', `SELECT id FROM users WHERE id = $1 FOR UPDATE`, [
-      session.userId,
-    ]);
     // One statement: its eviction query doesn't see the new row, so it keeps maxActive - 1 others.
     const [row] = await preparedQuery<ObjectLiteral & { evicted_ids: string[] }>(
       manager,
@@ -50,6 +57,9 @@ export class SessionRepository {
          INSERT INTO sessions (user_id, created_at, last_seen_at, idle_expires_at, expires_at, aal, amr, scope, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          RETURNING ${this.columns}),
+       first_token AS (
+         INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
+         SELECT id, $12, created_at, LEAST($13, expires_at) FROM created),
        evicted AS (
          UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
           WHERE id IN (
@@ -71,6 +81,8 @@ export class SessionRepository {
         session.ip,
         session.userAgent,
         maxActive - 1,
+        firstToken.tokenHash,
+        firstToken.expiresAt,
       ],
     );
     return { created: hydrate(this.dataSource, SessionEntity, row), evictedIds: row.evicted_ids };

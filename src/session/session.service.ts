@@ -9,7 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { REVOKE_REASONS, RevokeReason, SessionEntity } from './session.entity';
 import { SessionError, SessionException } from './session.exception';
-import { SessionRepository } from './session.repository';
+import { FirstRefreshToken, SessionRepository } from './session.repository';
 
 export interface StartSession {
   userId: string;
@@ -63,8 +63,11 @@ export class SessionService {
     metrics.startRevokeReasonsAtZero(REVOKE_REASONS);
   }
 
-  /** Starts a session, ending the user's oldest ones beyond MAX_CONCURRENT_SESSIONS. */
-  async start(input: StartSession, manager: EntityManager): Promise<SessionEntity> {
+  /**
+   * Starts a session with its first refresh token (`RefreshTokens.firstToken`), ending the user's oldest
+   * ones beyond MAX_CONCURRENT_SESSIONS. `manager`'s transaction holds the user's row lock.
+   */
+  async start(input: StartSession, firstToken: FirstRefreshToken, manager: EntityManager): Promise<SessionEntity> {
     const now = this.clock.now();
     const { created, evictedIds } = await this.sessions.createEvictingOldest(
       {
@@ -76,6 +79,7 @@ export class SessionService {
         idleExpiresAt: new Date(Math.min(now.getTime() + this.idleMs, now.getTime() + this.absoluteMs)),
         expiresAt: new Date(now.getTime() + this.absoluteMs),
       },
+      firstToken,
       this.maxConcurrent,
       manager,
     );
