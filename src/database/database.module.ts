@@ -6,7 +6,6 @@ import { Config } from '../config/configuration';
 import { EmbeddedDatabase, EmbeddedDatabaseModule } from './embedded-database.module';
 import { runPendingMigrations } from './migration-lock';
 import { MigrationStatus } from './migration-status';
-import { endConnectionsOnReadTimeout } from './read-timeout';
 import { typeOrmOptions } from './typeorm-options';
 
 @Module({
@@ -33,7 +32,6 @@ import { typeOrmOptions } from './typeorm-options';
           ...(options as DataSourceOptions),
           migrationsRun: false,
         }).initialize();
-        endConnectionsOnReadTimeout(dataSource);
         try {
           if (options?.migrationsRun) await runPendingMigrations(dataSource);
           return dataSource;

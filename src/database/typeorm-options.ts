@@ -1,5 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations';
+import { ReadTimeoutClient } from './read-timeout';
 
 /** How much longer than the server's own statement timeout the driver waits before it gives up itself. */
 const CLIENT_TIMEOUT_MARGIN_MS = 500;
@@ -7,8 +8,9 @@ const CLIENT_TIMEOUT_MARGIN_MS = 500;
 /**
  * The one place that turns a connection string into TypeORM options: the app, the CLI and tests share it.
  * With `statementTimeoutMs`, every statement is bounded twice: by PostgreSQL (`statement_timeout`), and
- * by the driver a little later (`query_timeout`), since a frozen server enforces nothing; getting a
- * connection is bounded too. Without it (migrations, the CLI), statements may run as long as they need.
+ * by the driver a little later (`query_timeout`), since a frozen server enforces nothing; a connection the
+ * driver timed out on is ended (`ReadTimeoutClient`), and getting a connection is bounded too. Without it
+ * (migrations, the CLI), statements may run as long as they need.
  */
 export function typeOrmOptions(url: string, poolSize: number, statementTimeoutMs?: number): DataSourceOptions {
   const timeouts =
@@ -18,6 +20,7 @@ export function typeOrmOptions(url: string, poolSize: number, statementTimeoutMs
           connectionTimeoutMillis: statementTimeoutMs,
           statement_timeout: statementTimeoutMs,
           query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+          Client: ReadTimeoutClient,
         };
   return {
     type: 'postgres',
