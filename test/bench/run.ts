@@ -914,22 +914,26 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'cores. A normal rotation is one statement (`RefreshTokenRepository.rotateLive`). For issue 19 the ' +
         'pipeline fixes of 1 and `refresh_tokens.parent_id` without its foreign key (whose check looked up and ' +
         'locked the parent on every insert; within the noise here, 1,472 vs 1,515/s alternating on one ' +
-        'service); this bench has given 1,399 to 2,040/s in runs of the same day. What is left: the HTTP pipeline of 1, JWT signing and two ' +
-        'SHA-256 hashes in the service; the statement, its session foreign-key check and a WAL flush (a ' +
-        'durable write) in PostgreSQL.',
+        'service), and the two `refresh_tokens` indexes no query used are gone, so marking the old token ' +
+        'used is a HOT update and the insert writes three index entries instead of five (PostgreSQL time per ' +
+        'rotation about 430 -> 360-390 us; side by side 1,181 vs 1,415/s in one run, 1,178 vs 1,086/s in ' +
+        'another); this bench has given 1,033 to 2,040/s in runs of one day. What is left: the HTTP pipeline ' +
+        'of 1, JWT signing and two SHA-256 hashes in the service; the statement, its session foreign-key ' +
+        'check and a WAL flush (a durable write) in PostgreSQL, on the same two cores.',
     );
   }
   if (missed('5a') || missed('5b')) {
     notes.push(
-      '- **5, 2FA step.** 11 PostgreSQL round trips and one commit: the account with its open challenge, the ' +
-        'TOTP state, then one transaction (begin, the user row lock, the session with its evictions, the refresh ' +
-        'token, the claim of the TOTP step, closing the challenge, the login stamp, the audit row, commit). A ' +
-        'round trip here takes about 0.24 ms and a commit 0.5 ms (fsync on), so about 3 ms of the step is ' +
-        'waiting for PostgreSQL; p50 swung from 5.2 to 9.8 ms between runs of one day on this shared machine. ' +
-        'For issue 19: the TOTP state, the step claim, the user lock and the login stamp are prepared ' +
-        "statements, and the step is claimed in the sign-in's transaction instead of committing on its own. " +
-        "Proposed, not done: inserting the first refresh token in the session's statement (one round trip " +
-        'less for every sign-in). At 16 at once ' +
+      '- **5, 2FA step.** 9 PostgreSQL round trips, one of them the commit: the account with its open ' +
+        'challenge, the TOTP state, then one transaction (begin, the login stamp, which takes the user row lock, ' +
+        'the claim of the TOTP step, the session with its first refresh token and its evictions, closing the ' +
+        'challenge, the audit row, commit). A round trip here takes about 0.24 ms and a commit 0.5 ms (fsync ' +
+        'on), so about 2.5 ms of the step is waiting for PostgreSQL; p50 swung from 4.4 to 11.7 ms between runs ' +
+        'of one day on this shared machine. For issue 19: the TOTP state, the step claim and the login stamp ' +
+        "are prepared statements; the step is claimed in the sign-in's transaction instead of committing on its " +
+        "own; the login stamp is the user's lock (no lock query of its own) and the session's statement inserts " +
+        'its first refresh token (two round trips fewer for every sign-in: p50 6.30 -> 5.36 and 6.02 -> 5.60 ms ' +
+        'side by side, both builds served at once with requests alternating in batches of 5). At 16 at once ' +
         'the service and PostgreSQL share the two cores (5b).',
     );
   }
