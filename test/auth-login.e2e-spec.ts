@@ -1,7 +1,9 @@
 import { forcePasswordChange, makeAdmin } from './factories/admin.factory';
 import { login, registerUser, signedInUser, uniqueEmail } from './factories/user.factory';
-import { storedRefreshTokens, storedRowsOf } from './support/db-inspect';
+import { storedRefreshTokens, storedRowsOf, storedUser } from './support/db-inspect';
 import { claimsOf } from './support/jwt';
+import { itOnPostgres } from './support/postgres-only';
+import { eventually } from './support/service-process';
 import { startTestApp, TestApp } from './support/test-app';
 
 describe('login, tokens and lockout', () => {
@@ -51,6 +53,41 @@ describe('login, tokens and lockout', () => {
     expect(stored[0].created_at).toEqual(session.created_at);
     expect(stored[0].expires_at).toEqual(session.expires_at);
     expect((session.expires_at as Date).getTime() - (session.created_at as Date).getTime()).toBe(12 * 3_600_000);
+  });
+
+  // Two connections at once: PostgreSQL only (PGlite serves one).
+  itOnPostgres('starts nothing for an account deleted while its sign-in waited for the account lock', async () => {
+    const user = await registerUser(t.http);
+    const deletion = t.dataSource.createQueryRunner();
+    await deletion.connect();
+    try {
+      await deletion.startTransaction();
+      await deletion.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+      const signIn = t.http.post('/api/v1/auth/login', { email: user.email, password: user.password });
+      // The password was right; the sign-in's login stamp now waits for the row.
+      await eventually(
+        async () => {
+          const [{ waiting }] = await t.dataSource.query(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE users SET failed_login_attempts%'`,
+          );
+          if (waiting !== 1) throw new Error(`${waiting} sign-ins waiting for the lock`);
+        },
+        100,
+        50,
+      );
+      await deletion.query('UPDATE users SET deleted_at = now() WHERE id = $1', [user.id]);
+      await deletion.commitTransaction();
+
+      const res = await signIn;
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_credentials');
+      expect(await storedRowsOf(t, 'sessions', user.id)).toEqual([]);
+      expect((await storedUser(t, user.id))?.last_login_at).toBeNull();
+    } finally {
+      if (deletion.isTransactionActive) await deletion.rollbackTransaction();
+      await deletion.release();
+    }
   });
 
   it('answers unknown email and wrong password with the same 401 body', async () => {

@@ -39,7 +39,7 @@ export class SignInService {
    * Starts the session of a login whose factors all passed. The login stamp (the failure counter reset)
    * comes first: it locks the user's row, which serializes the user's sign-ins (the concurrent-session
    * limit counts on it) and which every transaction that also touches the challenge (account deletion
-   * too) locks first, so they never deadlock. With 2FA, `challengeId` is the pending login: it is
+   * too) locks first, so they never deadlock; an account deleted meanwhile is refused with 401. With 2FA, `challengeId` is the pending login: it is
    * closed in the same transaction, so that only one request completes it. `spendFactor` uses up a
    * second factor (the TOTP step) before the session starts, so a replay is refused with nothing
    * started; `useUp` runs after the session (see `PendingSignIn.afterFirstFactor`). `device` remembers
@@ -61,7 +61,10 @@ export class SignInService {
     // The flag is read before the transaction: it may need a connection of its own.
     const remember = device !== undefined && !('use' in device) && (await this.devices.enabledFor(user));
     const signedIn = await this.dataSource.transaction(async (manager) => {
-      await this.users.recordSuccessfulLogin(user.id, now, manager);
+      if (!(await this.users.recordSuccessfulLogin(user.id, now, manager))) {
+        // Deleted while this sign-in waited for the lock: nothing starts for a scrubbed account.
+        throw new AuthException(AuthError.InvalidCredentials, 'The account no longer exists');
+      }
       await spendFactor?.(manager);
       const { response, scope } = await this.loginTokens.open(user, { aal, amr }, now, manager);
       const sessionId = response.sessionId as string;

@@ -196,12 +196,19 @@ export class UserRepository {
     return affectedRows(result) > 0;
   }
 
-  async recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<void> {
-    await preparedQuery(
+  /**
+   * The failure counter reset and the login's time; false, changing nothing, when the account was deleted
+   * meanwhile. Locks the row (FOR NO KEY UPDATE, which every other per-user lock conflicts with).
+   */
+  async recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const stamped = await preparedQuery(
       manager,
       'user-record-login',
-      `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`,
+      `UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = $2
+        WHERE id = $1 AND deleted_at IS NULL
+        RETURNING id`,
       [userId, now],
     );
+    return stamped.length > 0;
   }
 }

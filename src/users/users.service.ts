@@ -60,7 +60,8 @@ export class UsersService implements OnModuleInit {
     return this.users.findActiveWithOpenChallenge(id, challengeId, now);
   }
 
-  recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<void> {
+  /** The login stamp, under the row lock; false when the account was deleted meanwhile. */
+  recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<boolean> {
     return this.users.recordSuccessfulLogin(userId, now, manager);
   }
 
