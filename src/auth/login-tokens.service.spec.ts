@@ -38,7 +38,7 @@ function setUp(enrollment: Enrollment = { mfaEnrollment: 'none' }) {
     expiresAt: new Date(NOW.getTime() + 30 * DAY),
   });
   const sessions = { start: jest.fn().mockResolvedValue(session) } as unknown as jest.Mocked<SessionService>;
-  const firstToken = { token: 'refresh-token', stored: { tokenHash: 'hash-of-refresh-token', expiresAt: NOW } };
+  const firstToken = { token: 'refresh-token', stored: { tokenHash: 'hash-of-refresh-token', ttlMs: 7 * DAY } };
   const refreshTokens = { firstToken: jest.fn(() => firstToken) } as unknown as jest.Mocked<RefreshTokens>;
   const tokens = {
     signAccess: jest.fn(() => 'access-token'),

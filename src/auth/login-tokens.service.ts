@@ -32,8 +32,8 @@ export class LoginTokens {
   ) {}
 
   /**
-   * Starts the session of a sign-in whose factors all passed, in `manager`'s transaction: scope
-   * `password_change` when the password expired or an admin forced a change, else `mfa_enrollment` when
+   * Starts the session of a sign-in whose factors all passed, in `manager`'s transaction, which holds the
+   * user's row lock (`SignInService.complete`): scope `password_change` when the password expired or an admin forced a change, else `mfa_enrollment` when
    * 2FA is required and missing, else `full`.
    */
   async open(
@@ -49,7 +49,7 @@ export class LoginTokens {
         ? 'mfa_enrollment'
         : 'full';
     const client = currentClient();
-    const refreshToken = this.refreshTokens.firstToken(now);
+    const refreshToken = this.refreshTokens.firstToken();
     const session = await this.sessions.start(
       { userId: user.id, ...assurance, scope, ip: client?.ip ?? null, userAgent: client?.userAgent ?? null },
       refreshToken.stored,

@@ -54,12 +54,12 @@ export class RefreshTokens {
   }
 
   /**
-   * A new session's first token: the value for the client, and the row `SessionService.start` stores
-   * with the session (only the hash; the session's absolute expiry caps its expiry there).
+   * A new session's first token: the value for the client, and what `SessionService.start` stores with
+   * the session (only the hash; it lives `ttlMs` from the session's start, never past its absolute expiry).
    */
-  firstToken(now: Date): { token: string; stored: FirstRefreshToken } {
+  firstToken(): { token: string; stored: FirstRefreshToken } {
     const token = randomBytes(32).toString('base64url');
-    return { token, stored: { tokenHash: RefreshTokens.hash(token), expiresAt: new Date(now.getTime() + this.ttlMs) } };
+    return { token, stored: { tokenHash: RefreshTokens.hash(token), ttlMs: this.ttlMs } };
   }
 
   /** Rotates `token`: the common case in one statement, every other case step by step. */

@@ -11,10 +11,10 @@ export type NewSession = Pick<
   'userId' | 'createdAt' | 'lastSeenAt' | 'idleExpiresAt' | 'expiresAt' | 'aal' | 'amr' | 'scope' | 'ip' | 'userAgent'
 >;
 
-/** A new session's first refresh token as stored: its hash, and when it expires unless the session ends first. */
+/** A new session's first refresh token: its hash, and how long it lives from the session's start. */
 export interface FirstRefreshToken {
   tokenHash: string;
-  expiresAt: Date;
+  ttlMs: number;
 }
 
 /** What the guard needs on every request: one primary-key lookup. */
@@ -36,7 +36,7 @@ export class SessionRepository {
   }
 
   /**
-   * Creates a session with its first refresh token (whose expiry is capped by the session's) and ends the
+   * Creates a session with its first refresh token (`tokenExpiresAt`, at most the session's) and ends the
    * oldest active sessions beyond `maxActive` (never the new one, even when others started in the same
    * millisecond). The caller holds the user's row lock in `manager`'s transaction (`SignInService` takes
    * it with the login stamp), so parallel logins of one user are serialized and never leave more than
@@ -45,7 +45,7 @@ export class SessionRepository {
    */
   async createEvictingOldest(
     session: NewSession,
-    firstToken: FirstRefreshToken,
+    firstToken: { tokenHash: string; tokenExpiresAt: Date },
     maxActive: number,
     manager: EntityManager,
   ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
@@ -59,7 +59,7 @@ export class SessionRepository {
          RETURNING ${this.columns}),
        first_token AS (
          INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at)
-         SELECT id, $12, created_at, LEAST($13, expires_at) FROM created),
+         SELECT id, $12, created_at, $13 FROM created),
        evicted AS (
          UPDATE sessions SET revoked_at = $2, revoked_reason = 'evicted'
           WHERE id IN (
@@ -82,7 +82,7 @@ export class SessionRepository {
         session.userAgent,
         maxActive - 1,
         firstToken.tokenHash,
-        firstToken.expiresAt,
+        firstToken.tokenExpiresAt,
       ],
     );
     return { created: hydrate(this.dataSource, SessionEntity, row), evictedIds: row.evicted_ids };

@@ -68,18 +68,19 @@ export class SessionService {
    * ones beyond MAX_CONCURRENT_SESSIONS. `manager`'s transaction holds the user's row lock.
    */
   async start(input: StartSession, firstToken: FirstRefreshToken, manager: EntityManager): Promise<SessionEntity> {
-    const now = this.clock.now();
+    const now = this.clock.now().getTime();
+    const expiresAt = now + this.absoluteMs;
     const { created, evictedIds } = await this.sessions.createEvictingOldest(
       {
         ...input,
         ip: input.ip?.slice(0, 64) ?? null,
         userAgent: input.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-        createdAt: now,
-        lastSeenAt: now,
-        idleExpiresAt: new Date(Math.min(now.getTime() + this.idleMs, now.getTime() + this.absoluteMs)),
-        expiresAt: new Date(now.getTime() + this.absoluteMs),
+        createdAt: new Date(now),
+        lastSeenAt: new Date(now),
+        idleExpiresAt: new Date(Math.min(now + this.idleMs, expiresAt)),
+        expiresAt: new Date(expiresAt),
       },
-      firstToken,
+      { tokenHash: firstToken.tokenHash, tokenExpiresAt: new Date(Math.min(now + firstToken.ttlMs, expiresAt)) },
       this.maxConcurrent,
       manager,
     );

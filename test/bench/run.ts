@@ -915,7 +915,7 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'pipeline fixes of 1 and `refresh_tokens.parent_id` without its foreign key (whose check looked up and ' +
         'locked the parent on every insert; within the noise here, 1,472 vs 1,515/s alternating on one ' +
         'service), and the two `refresh_tokens` indexes no query used are gone, so marking the old token ' +
-        'used is a HOT update and the insert writes three index entries instead of five (PostgreSQL time per ' +
+        'used can be a HOT update and the insert writes three index entries instead of five (PostgreSQL time per ' +
         'rotation about 430 -> 360-390 us; side by side 1,181 vs 1,415/s in one run, 1,178 vs 1,086/s in ' +
         'another); this bench has given 1,033 to 2,040/s in runs of one day. What is left: the HTTP pipeline ' +
         'of 1, JWT signing and two SHA-256 hashes in the service; the statement, its session foreign-key ' +
