@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the dropped foreign key, and the partial `refresh_tokens_active_idx` matches no query's predicate.
  * Every rotation inserted into both and, as the partial index covers `used_at`, marking the old token
  * used could never be a HOT update, so it wrote a new entry into each of the table's five indexes.
- * Without them it can be one (when the row's page has room) and writes none. Dropped CONCURRENTLY, outside a transaction, so a live database keeps
- * rotating meanwhile.
+ * Without them it can be one (when the row's page has room) and writes none. Dropped CONCURRENTLY,
+ * outside a transaction, so a live database keeps rotating meanwhile.
  */
 export class RefreshTokenWriteIndexes1763701300000 implements MigrationInterface {
   name = 'RefreshTokenWriteIndexes1763701300000';

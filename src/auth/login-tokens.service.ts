@@ -33,8 +33,8 @@ export class LoginTokens {
 
   /**
    * Starts the session of a sign-in whose factors all passed, in `manager`'s transaction, which holds the
-   * user's row lock (`SignInService.complete`): scope `password_change` when the password expired or an admin forced a change, else `mfa_enrollment` when
-   * 2FA is required and missing, else `full`.
+   * user's row lock (`SignInService.complete`): scope `password_change` when the password expired or an
+   * admin forced a change, else `mfa_enrollment` when 2FA is required and missing, else `full`.
    */
   async open(
     user: EnrollmentSubject & PasswordAge,

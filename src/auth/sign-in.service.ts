@@ -39,12 +39,13 @@ export class SignInService {
    * Starts the session of a login whose factors all passed. The login stamp (the failure counter reset)
    * comes first: it locks the user's row, which serializes the user's sign-ins (the concurrent-session
    * limit counts on it) and which every transaction that also touches the challenge (account deletion
-   * too) locks first, so they never deadlock; an account deleted meanwhile is refused with 401. With 2FA, `challengeId` is the pending login: it is
-   * closed in the same transaction, so that only one request completes it. `spendFactor` uses up a
-   * second factor (the TOTP step) before the session starts, so a replay is refused with nothing
-   * started; `useUp` runs after the session (see `PendingSignIn.afterFirstFactor`). `device` remembers
-   * the device or rotates the token of the remembered one it came with; a sign-in from a device that
-   * isn't remembered mails the user (NEW_DEVICE_MAIL).
+   * too) locks first, so they never deadlock; an account deleted meanwhile is refused with 401. With
+   * 2FA, `challengeId` is the pending login: it is closed in the same transaction, so that only one
+   * request completes it. `spendFactor` uses up a second factor (the TOTP step) before the session
+   * starts, so a replay is refused with nothing started; `useUp` runs after the session (see
+   * `PendingSignIn.afterFirstFactor`). `device` remembers the device or rotates the token of the
+   * remembered one it came with; a sign-in from a device that isn't remembered mails the user
+   * (NEW_DEVICE_MAIL).
    */
   async complete(
     user: UserEntity,
