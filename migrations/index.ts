@@ -12,6 +12,7 @@ import { CreateWebauthn1763701000000 } from './1763701000000-create-webauthn';
 import { CreateTrustedDevices1763701100000 } from './1763701100000-create-trusted-devices';
 import { RefreshTokenLineage1763701200000 } from './1763701200000-refresh-token-lineage';
 import { RefreshTokenWriteIndexes1763701300000 } from './1763701300000-refresh-token-write-indexes';
+import { SessionDependentsByStatement1763701400000 } from './1763701400000-session-dependents-by-statement';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   CreateTrustedDevices1763701100000,
   RefreshTokenLineage1763701200000,
   RefreshTokenWriteIndexes1763701300000,
+  SessionDependentsByStatement1763701400000,
 ];

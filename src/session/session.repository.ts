@@ -173,7 +173,7 @@ export class SessionRepository {
     return this.repo().find({ where: { userId }, order: { createdAt: 'DESC' } });
   }
 
-  /** Deletes the user's sessions; their refresh tokens go with them (foreign key cascade). */
+  /** Deletes the user's sessions; their refresh tokens and device links go with them (a trigger, in the same statement). */
   async deleteAllForUser(userId: string, manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
   }
