@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock/clock';
 import { Config } from '../config/configuration';
 import { RefreshTokenRepository, RotatedSession } from './refresh-token.repository';
+import { refreshTokenExpiry } from './refresh-token-expiry';
 import { FirstRefreshToken } from './session.repository';
 import { SessionEntity } from './session.entity';
 import { SessionException } from './session.exception';
@@ -126,7 +127,7 @@ export class RefreshTokens {
         tokenHash: successorHash,
         parentId: row.id,
         createdAt: now,
-        expiresAt: this.expiryWithin(now, session.expiresAt),
+        expiresAt: refreshTokenExpiry(now, this.ttlMs, session.expiresAt),
       },
       manager,
     );
@@ -140,11 +141,6 @@ export class RefreshTokens {
       if (error instanceof SessionException) return undefined;
       throw error;
     }
-  }
-
-  /** A token made at `from` lives REFRESH_TOKEN_TTL, and never past its session's absolute expiry. */
-  private expiryWithin(from: Date, sessionExpiresAt: Date): Date {
-    return new Date(Math.min(from.getTime() + this.ttlMs, sessionExpiresAt.getTime()));
   }
 
   /**

@@ -17,6 +17,12 @@ export interface FirstRefreshToken {
   ttlMs: number;
 }
 
+/** The first refresh token as `createEvictingOldest` stores it beside its session. */
+export interface FirstRefreshTokenRow {
+  tokenHash: string;
+  expiresAt: Date;
+}
+
 /** What the guard needs on every request: one primary-key lookup. */
 export type SessionCheck = Pick<
   SessionEntity,
@@ -36,7 +42,7 @@ export class SessionRepository {
   }
 
   /**
-   * Creates a session with its first refresh token (`tokenExpiresAt`, at most the session's) and ends the
+   * Creates a session with its first refresh token (its `expiresAt` at most the session's) and ends the
    * oldest active sessions beyond `maxActive` (never the new one, even when others started in the same
    * millisecond). The caller holds the user's row lock in `manager`'s transaction (`SignInService` takes
    * it with the login stamp), so parallel logins of one user are serialized and never leave more than
@@ -45,7 +51,7 @@ export class SessionRepository {
    */
   async createEvictingOldest(
     session: NewSession,
-    firstToken: { tokenHash: string; tokenExpiresAt: Date },
+    firstToken: FirstRefreshTokenRow,
     maxActive: number,
     manager: EntityManager,
   ): Promise<{ created: SessionEntity; evictedIds: string[] }> {
@@ -82,7 +88,7 @@ export class SessionRepository {
         session.userAgent,
         maxActive - 1,
         firstToken.tokenHash,
-        firstToken.tokenExpiresAt,
+        firstToken.expiresAt,
       ],
     );
     return { created: hydrate(this.dataSource, SessionEntity, row), evictedIds: row.evicted_ids };

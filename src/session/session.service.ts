@@ -9,6 +9,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthMetrics } from '../metrics/auth-metrics';
 import { REVOKE_REASONS, RevokeReason, SessionEntity } from './session.entity';
 import { SessionError, SessionException } from './session.exception';
+import { refreshTokenExpiry } from './refresh-token-expiry';
 import { FirstRefreshToken, SessionRepository } from './session.repository';
 
 export interface StartSession {
@@ -80,7 +81,10 @@ export class SessionService {
         idleExpiresAt: new Date(Math.min(now + this.idleMs, expiresAt)),
         expiresAt: new Date(expiresAt),
       },
-      { tokenHash: firstToken.tokenHash, tokenExpiresAt: new Date(Math.min(now + firstToken.ttlMs, expiresAt)) },
+      {
+        tokenHash: firstToken.tokenHash,
+        expiresAt: refreshTokenExpiry(new Date(now), firstToken.ttlMs, new Date(expiresAt)),
+      },
       this.maxConcurrent,
       manager,
     );
