@@ -99,11 +99,15 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
   installJsonBodyParser(app, BODY_LIMIT_BYTES);
 
   await app.register(fastifyCookie);
-  app.enableCors({
-    origin: config.app.corsOrigins.length > 0 ? config.app.corsOrigins : false,
-    credentials: true,
-    exposedHeaders: ['X-Request-ID', 'Retry-After'],
-  });
+  // Without CORS_ORIGINS nothing cross-origin is allowed, and no CORS plugin runs: with `origin: false` it
+  // would only spend a hook on every request to find that out, and answer a preflight 404 as here.
+  if (config.app.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.app.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['X-Request-ID', 'Retry-After'],
+    });
+  }
   setupSwagger(app);
   return app;
 }
