@@ -34,6 +34,7 @@ import {
   cpuSampler,
   CpuUse,
   BARE_SERVER,
+  NEST_SERVER,
   createDatabase,
   describeCpu,
   Env,
@@ -240,13 +241,15 @@ const loginRequest = (port: number, user: SeededUser) =>
 
 // --- 1 and 2: framework floors and authenticated request -----------------------------------------------
 
-type Target = 'bare' | 'live' | 'floor' | 'me';
-const TARGETS: Target[] = ['bare', 'live', 'floor', 'me'];
+type Target = 'bare' | 'nest' | 'live' | 'floor' | 'me';
+const TARGETS: Target[] = ['bare', 'nest', 'live', 'floor', 'me'];
 
 async function measureThroughput(ctx: Context) {
-  log('1+2: bare node:http vs /health/live, floor server vs /auth/me');
+  log('1+2: bare node:http and Nest alone vs /health/live, floor server vs /auth/me');
   const bare = await startFloorServer(BARE_SERVER);
   teardown.push(() => bare.stop());
+  const nest = await startFloorServer(NEST_SERVER, { PATH: env.PATH, NODE_OPTIONS: IMAGE_NODE_OPTIONS });
+  teardown.push(() => nest.stop());
   const floor = await startFloorServer(FLOOR_SERVER, ctx.env);
   teardown.push(() => floor.stop());
   const users = await seedUsers(ctx, 'me', CONNECTIONS);
@@ -257,6 +260,7 @@ async function measureThroughput(ctx: Context) {
     );
   const targets: Record<Target, { port: number; requests: Buffer[] }> = {
     bare: { port: bare.port, requests: [buildRequest(bare.port, 'GET', '/health/live')] },
+    nest: { port: nest.port, requests: [buildRequest(nest.port, 'GET', '/health/live')] },
     live: { port: ctx.port, requests: [buildRequest(ctx.port, 'GET', '/health/live')] },
     floor: { port: floor.port, requests: meRequests(floor.port) },
     me: { port: ctx.port, requests: meRequests(ctx.port) },
@@ -282,7 +286,7 @@ async function measureThroughput(ctx: Context) {
     // Each round starts with another target, so no target always runs first or after the same one.
     const order = TARGETS.map((_, index) => TARGETS[(index + round) % TARGETS.length]);
     for (const target of order) {
-      const sampler = cpuSampler({ service: ctx.pid, bare: bare.pid, floor: floor.pid });
+      const sampler = cpuSampler({ service: ctx.pid, bare: bare.pid, nest: nest.pid, floor: floor.pid });
       const result = await run(target, ROUND_MS, 500);
       cpu[target].push(sampler.stop());
       results[target].push(result);
@@ -290,14 +294,16 @@ async function measureThroughput(ctx: Context) {
     }
   }
   await bare.stop();
+  await nest.stop();
   await floor.stop();
 
   const rps = (target: Target) => median(results[target].map((result) => result.rate));
   const pooled = (target: Target) => Float64Array.from(results[target].flatMap((result) => [...result.latencies]));
   const errors = (target: Target) => results[target].reduce((sum, result) => sum + result.errors, 0);
-  const [bareRps, liveRps, floorRps, meRps] = TARGETS.map(rps);
+  const [bareRps, nestRps, liveRps, floorRps, meRps] = TARGETS.map(rps);
   const used = {
     bare: meanCpu(cpu.bare),
+    nest: meanCpu(cpu.nest),
     live: meanCpu(cpu.live),
     floor: meanCpu(cpu.floor),
     me: meanCpu(cpu.me),
@@ -311,6 +317,16 @@ async function measureThroughput(ctx: Context) {
     liveRps / bareRps >= 0.5 && errors('live') + errors('bare') === 0,
     `live: ${describeCpu(used.live)}; bare: ${describeCpu(used.bare)}`,
     [...cpu.live, ...cpu.bare],
+  );
+  row(
+    '1b',
+    `Own pipeline: \`/health/live\` vs Nest and Fastify alone (nest-server.ts; req/s, ${CONNECTIONS} connections)`,
+    '>= 0.87',
+    `${fmt.ratio(liveRps / nestRps)} (${fmt.rate(liveRps)} vs ${fmt.rate(nestRps)})`,
+    `live ${p50p99(pooled('live'))}; nest ${p50p99(pooled('nest'))}`,
+    liveRps / nestRps >= 1 / 1.15 && errors('live') + errors('nest') === 0,
+    `nest: ${describeCpu(used.nest)}`,
+    [...cpu.live, ...cpu.nest],
   );
   row(
     '2a',
@@ -339,7 +355,7 @@ async function measureThroughput(ctx: Context) {
       if (result.errorSamples.length) details.push(`  - ${target} errors: ${result.errorSamples.join('; ')}`);
     }
   }
-  return { bareRps, liveRps, floorRps, meRps, cpu: used };
+  return { bareRps, nestRps, liveRps, floorRps, meRps, cpu: used };
 }
 
 /** The floor server must answer what the service answers, or 2a compares different work. */

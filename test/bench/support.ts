@@ -27,6 +27,7 @@ export const BUILD_DIR = join(__dirname, '..', '..');
 export const MAIN = join(BUILD_DIR, 'src', 'main.js');
 export const CLI = join(BUILD_DIR, 'src', 'cli', 'main.js');
 export const BARE_SERVER = join(__dirname, 'bare-server.js');
+export const NEST_SERVER = join(__dirname, 'nest-server.js');
 export const FLOOR_SERVER = join(__dirname, 'floor-server.js');
 
 export type Env = Record<string, string | undefined>;
