@@ -45,7 +45,7 @@ function securityHeadersFor(production: boolean): SecurityHeaders {
  */
 export async function createApp(config: Config, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   // Helmet's headers are the same for every request: computed once here, rather than by @fastify/helmet on
-  // each request, and set on the raw response as helmet does (same names, letter case and order on the wire).
+  // each request (same names, values and order; Fastify writes header names in lower case).
   const securityHeaders = securityHeadersFor(config.app.nodeEnv === 'production');
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -68,8 +68,12 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
 
   const fastify = app.getHttpAdapter().getInstance();
   const shutdown = app.get(ShutdownState);
+  // Through Fastify's reply headers, not the raw response's setHeader: Fastify passes them to writeHead with
+  // its own, and Node validates each once, where setHeader validated and copied each before writeHead went
+  // over them again (a sixth of the CPU of /health/live).
+  const securityHeaderFields = Object.fromEntries(securityHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
-    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    void reply.headers(securityHeaderFields);
     void reply.header('x-request-id', request.id);
     if (shutdown.shuttingDown) void reply.header('connection', 'close');
     done();
