@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { FastifyReply } from 'fastify';
 import { RATE_LIMIT_KEY } from './rate-limit.decorator';
@@ -16,21 +16,28 @@ function isLimited(context: ExecutionContext): boolean {
   return limited;
 }
 
-/**
- * @nestjs/throttler's guard, answering 429 with a plain `Retry-After` (seconds) for every named limit.
- * Every limit applies only to the routes that name it, so a route that names none is let through at once:
- * the throttler's own pass asks each of its throttlers for skip metadata and calls its `skipIf`, which was
- * a fifteenth of the CPU of a request to such a route.
- */
+/** @nestjs/throttler's guard, answering 429 with a plain `Retry-After` (seconds) for every named limit. */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
-  override canActivate(context: ExecutionContext): Promise<boolean> {
-    return isLimited(context) ? super.canActivate(context) : Promise.resolve(true);
-  }
-
+export class Throttling extends ThrottlerGuard {
   protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     void reply.header('retry-after', String(Math.max(1, detail.timeToBlockExpire)));
     throw new ThrottlerException('Too many requests; try again later');
+  }
+}
+
+/**
+ * The rate limits. Every limit applies only to the routes that name it, so a route that names none is let
+ * through at once, with a plain `true` (Nest awaits only a guard's promise): the throttler's own pass asks
+ * each of its throttlers for skip metadata and calls its `skipIf`, which was a fifteenth of the CPU of a
+ * request to such a route. (ThrottlerGuard's own `canActivate` is typed to return a promise, hence a
+ * guard around it rather than a subclass.)
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(private readonly throttling: Throttling) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return isLimited(context) ? this.throttling.canActivate(context) : true;
   }
 }

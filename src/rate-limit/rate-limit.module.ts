@@ -1,11 +1,11 @@
-import { ExecutionContext, Module } from '@nestjs/common';
+import { ExecutionContext, Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Config } from '../config/configuration';
 import { RedisConnection } from '../redis/redis.module';
 import { AuthUser } from '../common/auth/auth-user';
 import { RATE_LIMIT_KEY, RateLimitName } from './rate-limit.decorator';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimitGuard, Throttling } from './rate-limit.guard';
 import { MetricsService } from '../metrics/metrics.service';
 import { MetricsModule } from '../metrics/metrics.module';
 import { FallbackThrottlerStorage } from './fallback-throttler.storage';
@@ -38,8 +38,10 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
 
 /**
  * One named throttler per configured limit; each applies only to the routes marked `@RateLimit(name)`.
- * Counters live in Redis when REDIS_URL is set (shared by replicas), in memory otherwise.
+ * Counters live in Redis when REDIS_URL is set (shared by replicas), in memory otherwise. Global, as the
+ * throttler's own module is: a controller's `@UseGuards(RateLimitGuard)` builds the guard in its module.
  */
+@Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -85,7 +87,7 @@ function userOf(context: ExecutionContext): AuthUser | undefined {
     }),
   ],
   // AppModule registers RateLimitGuard as a global guard, ahead of authentication.
-  providers: [RateLimitGuard],
-  exports: [RateLimitGuard],
+  providers: [Throttling, RateLimitGuard],
+  exports: [Throttling, RateLimitGuard],
 })
 export class RateLimitModule {}

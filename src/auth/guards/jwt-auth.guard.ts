@@ -31,7 +31,8 @@ export class JwtAuthGuard implements CanActivate {
     private readonly strategy: JwtStrategy,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** A plain `true` for a public route: Nest awaits only a guard's promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (routeRules(this.reflector, context).isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     // The browser sends the cookie with a forged cross-site request too: the CSRF header is checked first,
@@ -40,8 +41,10 @@ export class JwtAuthGuard implements CanActivate {
       if (!cookieToken(request)) throw new UnauthorizedException('Authentication required');
       if (!csrfSatisfied(request)) throw new ForbiddenException('Missing or wrong X-CSRF-Token header');
     }
-    request.user = await this.authenticate(request);
-    return true;
+    return this.authenticate(request).then((user) => {
+      request.user = user;
+      return true;
+    });
   }
 
   /**
