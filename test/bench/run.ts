@@ -18,15 +18,13 @@
  *   BENCH_SERVICE_NODE_ARGS   extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  */
 import { compare, hash } from 'bcrypt';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Secret, TOTP } from 'otpauth';
 import { format, resolveConfig } from 'prettier';
-import { SMTPServer } from 'smtp-server';
 import { buildRequest, eachLimited, json, LoadResult, median, once, percentile, runLoad, startProbe } from './load';
 import { breakdown, Breakdown, PARTS } from './profile';
 import {
@@ -41,6 +39,7 @@ import {
   FLOOR_SERVER,
   freePort,
   gitDescription,
+  IMAGE_NODE_OPTIONS,
   log,
   MAIN,
   meanCpu,
@@ -48,9 +47,11 @@ import {
   memoryOf,
   ROOT,
   runNode,
+  serviceEnv,
   sleep,
   spawnNode,
   startFloorServer,
+  startSmtpSink,
   waitReady,
   withClient,
 } from './support';
@@ -155,48 +156,6 @@ interface Context {
   /** The service's environment (the floor server of 2 runs with it) and working directory. */
   env: Env;
   workDir: string;
-}
-
-/** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
-const IMAGE_NODE_OPTIONS =
-  /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
-
-function serviceEnv(databaseUrl: string, smtpUrl: string, port: number, dataDir: string): Env {
-  return {
-    PATH: env.PATH,
-    NODE_ENV: 'production',
-    NODE_OPTIONS: IMAGE_NODE_OPTIONS,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('base64url'),
-    MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    SMTP_URL: smtpUrl,
-    COOKIE_SECURE: 'true',
-    RATE_LIMIT_ENABLED: 'false',
-    LOG_LEVEL: env.BENCH_LOG_LEVEL ?? 'warn',
-    BCRYPT_COST: String(COST),
-    SHUTDOWN_DELAY_MS: '0',
-    // The hourly cleanup job must not fire in the middle of a measurement.
-    CLEANUP_CRON: '0 0 1 1 *',
-  };
-}
-
-/** A local SMTP server that accepts and discards every mail, so mail delivery never retries. */
-async function startSmtpSink(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on('end', () => callback());
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(resolve)) };
 }
 
 // --- accounts -------------------------------------------------------------------------------------------
@@ -1067,7 +1026,14 @@ async function main(): Promise<void> {
   log(`database ${database.name}`);
 
   const port = await freePort();
-  const baseEnv = serviceEnv(database.url, sink.url, port, workDir);
+  const baseEnv = serviceEnv({
+    databaseUrl: database.url,
+    smtpUrl: sink.url,
+    port,
+    dataDir: workDir,
+    bcryptCost: COST,
+    logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
+  });
   const migrated = await runNode(CLI, ['migrate'], baseEnv, workDir, 120_000);
   if (migrated.code !== 0) throw new Error(`migrate failed:\n${migrated.output}`);
   const pgVersion = await withClient(database.url, async (client) => {

@@ -1,11 +1,13 @@
-/** Processes, databases, CPU accounting and small helpers for the benchmarks (run.ts). Every wait is bounded. */
+/** Processes, databases, CPU accounting and small helpers for the benchmarks (run.ts, ab.ts). Every wait is bounded. */
 import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { dirname, join, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { SMTPServer } from 'smtp-server';
 
 /** The project root: the first directory above this file that has a package.json and is not in node_modules. */
 function findRoot(): string {
@@ -31,6 +33,58 @@ export const NEST_SERVER = join(__dirname, 'nest-server.js');
 export const FLOOR_SERVER = join(__dirname, 'floor-server.js');
 
 export type Env = Record<string, string | undefined>;
+
+/** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
+export const IMAGE_NODE_OPTIONS =
+  /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+
+export interface ServiceSettings {
+  databaseUrl: string;
+  smtpUrl: string;
+  port: number;
+  dataDir: string;
+  bcryptCost: number;
+  logLevel: string;
+}
+
+/** The environment of the service under test: production mode, the image's Node flags, no rate limits. */
+export function serviceEnv(settings: ServiceSettings): Env {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    NODE_OPTIONS: IMAGE_NODE_OPTIONS,
+    HOST: '127.0.0.1',
+    PORT: String(settings.port),
+    DATABASE_URL: settings.databaseUrl,
+    DATA_DIR: settings.dataDir,
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    SMTP_URL: settings.smtpUrl,
+    COOKIE_SECURE: 'true',
+    RATE_LIMIT_ENABLED: 'false',
+    LOG_LEVEL: settings.logLevel,
+    BCRYPT_COST: String(settings.bcryptCost),
+    SHUTDOWN_DELAY_MS: '0',
+    // The hourly cleanup job must not fire in the middle of a measurement.
+    CLEANUP_CRON: '0 0 1 1 *',
+  };
+}
+
+/** A local SMTP server that accepts and discards every mail, so mail delivery never retries. */
+export async function startSmtpSink(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on('end', () => callback());
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(resolve)) };
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
