@@ -15,7 +15,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   COMMITTED, the service's only isolation level), or the insert, having waited for the DELETE, finds
  *   the session gone and fails with 23503 like the key did;
  * - a session's id, and the `session_id` of a dependent, can't change: a row trigger refuses it, and
- *   fires only for an UPDATE that names the column (no statement of the service does).
+ *   fires only for an UPDATE that names the column (no statement of the service does);
+ * - TRUNCATE of sessions (an operator signing everyone out) truncates the dependents too.
  */
 export class SessionDependentsByStatement1763701400000 implements MigrationInterface {
   name = 'SessionDependentsByStatement1763701400000';
@@ -36,6 +37,16 @@ export class SessionDependentsByStatement1763701400000 implements MigrationInter
       CREATE TRIGGER sessions_delete_dependents AFTER DELETE ON sessions
         REFERENCING OLD TABLE AS ended_sessions
         FOR EACH STATEMENT EXECUTE FUNCTION sessions_delete_dependents()`);
+    // TRUNCATE fires no DELETE trigger: it takes the dependents along, as TRUNCATE ... CASCADE did with the keys.
+    await queryRunner.query(`
+      CREATE FUNCTION sessions_truncate_dependents() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        TRUNCATE refresh_tokens, trusted_device_sessions;
+        RETURN NULL;
+      END $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER sessions_truncate_dependents AFTER TRUNCATE ON sessions
+        FOR EACH STATEMENT EXECUTE FUNCTION sessions_truncate_dependents()`);
     await queryRunner.query(`
       CREATE FUNCTION session_dependents_check() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -79,9 +90,11 @@ export class SessionDependentsByStatement1763701400000 implements MigrationInter
       await queryRunner.query(`DROP TRIGGER ${table}_session_check ON ${table}`);
     }
     await queryRunner.query(`DROP TRIGGER sessions_id_immutable ON sessions`);
+    await queryRunner.query(`DROP TRIGGER sessions_truncate_dependents ON sessions`);
     await queryRunner.query(`DROP TRIGGER sessions_delete_dependents ON sessions`);
     await queryRunner.query(`DROP FUNCTION session_reference_immutable()`);
     await queryRunner.query(`DROP FUNCTION session_dependents_check()`);
+    await queryRunner.query(`DROP FUNCTION sessions_truncate_dependents()`);
     await queryRunner.query(`DROP FUNCTION sessions_delete_dependents()`);
     await queryRunner.query(
       `ALTER TABLE refresh_tokens ADD CONSTRAINT refresh_tokens_session_id_fkey

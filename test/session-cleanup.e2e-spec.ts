@@ -160,6 +160,19 @@ describe('rows that hang off a session', () => {
     ).rejects.toThrow(/session reference of table "sessions" can't change/);
     expect(await dependentsOf([first])).toEqual({ tokens: 1, links: 1 });
   });
+
+  // Last in this block: it empties the sessions of this file's database.
+  it('takes the refresh tokens and device links along when an operator truncates the sessions', async () => {
+    const user = await signedInUser(t.http);
+    const [session] = (await storedRowsOf(t, 'sessions', user.id)) as { id: string }[];
+    await linkDevice(user.id, session.id);
+    await t.dataSource.query(`TRUNCATE sessions`);
+    const [{ tokens, links }] = await t.dataSource.query(
+      `SELECT (SELECT count(*) FROM refresh_tokens)::int AS tokens, (SELECT count(*) FROM trusted_device_sessions)::int AS links`,
+    );
+    expect({ tokens, links }).toEqual({ tokens: 0, links: 0 });
+    expect((await t.http.get('/api/v1/auth/me', { token: user.accessToken })).status).toBe(401);
+  });
 });
 
 // Two transactions at once need a second backend: PostgreSQL only.
