@@ -8,6 +8,7 @@ import { MfaChallengeRepository } from '../mfa/mfa-challenge.repository';
 import { MfaService } from '../mfa/mfa.service';
 import { FirstFactor, MfaClaims } from '../tokens/token-claims';
 import { MFA_TOKEN_TTL_SECONDS, TokenService } from '../tokens/token.service';
+import { PendingAccount } from '../users/user.repository';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthError, AuthException } from './auth.exception';
@@ -85,15 +86,15 @@ export class PendingSignIn {
   }
 
   /**
-   * The pending login an MFA token names, with its account: 401 `invalid_mfa_token` when the token is
-   * not one, or its login expired, was completed or its account is gone.
+   * The pending login an MFA token names, with its account and the account's 2FA state: 401
+   * `invalid_mfa_token` when the token is not one, or its login expired, was completed or its account is gone.
    */
-  async pending(mfaToken: string): Promise<{ claims: MfaClaims & { firstFactor: FirstFactor }; user: UserEntity }> {
+  async pending(mfaToken: string): Promise<{ claims: MfaClaims & { firstFactor: FirstFactor } } & PendingAccount> {
     const claims = await this.tokens.verifyMfa(mfaToken);
-    const user = claims && (await this.users.findActiveWithOpenChallenge(claims.sub, claims.jti, this.clock.now()));
-    if (!claims || !user) {
+    const account = claims && (await this.users.findPendingSignIn(claims.sub, claims.jti, this.clock.now()));
+    if (!claims || !account) {
       throw new AuthException(AuthError.InvalidMfaToken, 'The sign-in expired or was completed; log in again');
     }
-    return { claims, user };
+    return { claims, ...account };
   }
 }

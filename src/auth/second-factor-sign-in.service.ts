@@ -30,7 +30,7 @@ export class SecondFactorSignIn {
     const { user } = pending;
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now);
-    const factor = await this.mfa.signInWithSecondFactor(user.id, code, (method, claim) =>
+    const factor = await this.mfa.signInWithSecondFactor(pending.mfa, user.id, code, (method, claim) =>
       this.pending.completeSecondFactor(pending, method, rememberDevice, claim),
     );
     if (!factor.ok) {

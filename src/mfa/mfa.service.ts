@@ -12,6 +12,7 @@ import { MfaEnabledResponseDto } from './dto/mfa-enabled-response.dto';
 import { MfaStatusResponseDto } from './dto/mfa-status-response.dto';
 import { MfaError, MfaException } from './mfa.exception';
 import { MfaRepository } from './mfa.repository';
+import { MfaState } from '../users/user-mfa-columns.service';
 import { SecretCipher } from './secret-cipher';
 import { requireRecentSignIn } from './recent-sign-in';
 import { Totp } from './totp';
@@ -155,8 +156,12 @@ export class MfaService implements OnModuleInit {
    * here; the caller decides what they cost (the login step and every proof count them towards lockout).
    */
   async consumeSecondFactor(userId: string, code: string, purpose: CodePurpose): Promise<SecondFactorCheck> {
-    const { method, ok } = await this.useSecondFactor(userId, code, purpose, (_method, claim) =>
-      claim ? claim(this.dataSource.manager) : Promise.resolve(),
+    const { method, ok } = await this.useSecondFactor(
+      await this.mfa.findState(userId),
+      userId,
+      code,
+      purpose,
+      (_method, claim) => (claim ? claim(this.dataSource.manager) : Promise.resolve()),
     );
     return { method, ok };
   }
@@ -166,23 +171,26 @@ export class MfaService implements OnModuleInit {
    * calls the `claim` it is given there, which claims a TOTP code's step in that transaction, so the step
    * and the session commit together (one commit less for every 2FA sign-in). A replay the claim finds
    * rolls the sign-in back, and is audited and counted as `consumeSecondFactor` does. Backup codes are
-   * used up first, in their own transaction, as there; `complete` then gets no claim.
+   * used up first, in their own transaction, as there; `complete` then gets no claim. `state` is the
+   * account's 2FA state as read with the pending login (`UsersService.findPendingSignIn`, one round trip).
    */
   signInWithSecondFactor<T>(
+    state: MfaState,
     userId: string,
     code: string,
     complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
   ): Promise<SecondFactorUse<T>> {
-    return this.useSecondFactor(userId, code, 'login', complete);
+    return this.useSecondFactor(state, userId, code, 'login', complete);
   }
 
+  /** `state` as read with the request's account (a pending login's), or null when the account is gone. */
   private async useSecondFactor<T>(
+    state: MfaState | null,
     userId: string,
     code: string,
     purpose: CodePurpose,
     complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
   ): Promise<SecondFactorUse<T>> {
-    const state = await this.mfa.findState(userId);
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
     if (!state?.enabled || (method === 'otp' && !state.secretEncrypted)) return { method, ok: false };
     const now = this.clock.now();

@@ -14,6 +14,30 @@ export interface MfaState {
   pendingSecretEncrypted: string | null;
 }
 
+/** The 2FA columns `UserEntity` leaves out: with the entity's own, a row gives `MfaState`. */
+export const MFA_SECRET_COLUMNS = 'mfa_secret_encrypted, mfa_pending_secret_encrypted';
+const MFA_STATE_COLUMNS = `email, password_hash, mfa_enabled, mfa_enabled_at, ${MFA_SECRET_COLUMNS}`;
+
+export interface MfaStateRow {
+  email: string;
+  password_hash: string;
+  mfa_enabled: boolean;
+  mfa_enabled_at: Date | null;
+  mfa_secret_encrypted: string | null;
+  mfa_pending_secret_encrypted: string | null;
+}
+
+export function mfaStateOf(row: MfaStateRow): MfaState {
+  return {
+    email: row.email,
+    passwordHash: row.password_hash,
+    enabled: row.mfa_enabled,
+    enabledAt: row.mfa_enabled_at,
+    secretEncrypted: row.mfa_secret_encrypted,
+    pendingSecretEncrypted: row.mfa_pending_secret_encrypted,
+  };
+}
+
 /**
  * The `mfa_*` columns of the user row. The Users module owns the table, so the statements live here;
  * what they mean (TOTP, replay, key rotation) is the Mfa module's, its only caller.
@@ -28,30 +52,13 @@ export class UserMfaColumns {
 
   /** On every 2FA step and proof, so a prepared statement (see `preparedQuery`). */
   async findState(userId: string, manager?: EntityManager): Promise<MfaState | null> {
-    const [row] = await preparedQuery<{
-      email: string;
-      password_hash: string;
-      mfa_enabled: boolean;
-      mfa_enabled_at: Date | null;
-      mfa_secret_encrypted: string | null;
-      mfa_pending_secret_encrypted: string | null;
-    }>(
+    const [row] = await preparedQuery<MfaStateRow>(
       this.q(manager),
       'user-mfa-state',
-      `SELECT email, password_hash, mfa_enabled, mfa_enabled_at, mfa_secret_encrypted, mfa_pending_secret_encrypted
-         FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      `SELECT ${MFA_STATE_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL`,
       [userId],
     );
-    return row
-      ? {
-          email: row.email,
-          passwordHash: row.password_hash,
-          enabled: row.mfa_enabled,
-          enabledAt: row.mfa_enabled_at,
-          secretEncrypted: row.mfa_secret_encrypted,
-          pendingSecretEncrypted: row.mfa_pending_secret_encrypted,
-        }
-      : null;
+    return row ? mfaStateOf(row) : null;
   }
 
   /** Replaces any earlier pending secret; false when TOTP is already on. */

@@ -4,11 +4,18 @@ import { preparedQuery } from '../database/prepared-query';
 import type { Role } from '../common/auth/auth-user';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral, QueryFailedError } from 'typeorm';
 import { canonicalEmail, emailSkeleton } from '../common/email-address';
+import { MFA_SECRET_COLUMNS, MfaState, mfaStateOf, MfaStateRow } from './user-mfa-columns.service';
 import { UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
+
+/** A pending 2FA login's account, and the 2FA state its second factor is checked against. */
+export interface PendingAccount {
+  user: UserEntity;
+  mfa: MfaState;
+}
 
 export interface FailureOutcome {
   lockedUntil: Date | null;
@@ -105,18 +112,21 @@ export class UserRepository {
     return row ? hydrate(this.dataSource, UserEntity, row) : null;
   }
 
-  /** The account behind a pending 2FA login, only while its challenge is open: both in one round trip. */
-  async findActiveWithOpenChallenge(id: string, challengeId: string, now: Date): Promise<UserEntity | null> {
-    const [row] = await preparedQuery(
+  /**
+   * The account behind a pending 2FA login, only while its challenge is open, with its 2FA state (which the
+   * second factor is checked against): all in one round trip.
+   */
+  async findPendingSignIn(id: string, challengeId: string, now: Date): Promise<PendingAccount | null> {
+    const [row] = await preparedQuery<ObjectLiteral & MfaStateRow>(
       this.dataSource.manager,
-      'user-find-with-open-challenge',
-      `SELECT ${this.columns} FROM users
+      'user-find-pending-sign-in',
+      `SELECT ${this.columns}, ${MFA_SECRET_COLUMNS} FROM users
         WHERE id = $1 AND deleted_at IS NULL
           AND EXISTS (SELECT 1 FROM mfa_challenges c
                        WHERE c.id = $2 AND c.user_id = $1 AND c.used_at IS NULL AND c.expires_at > $3)`,
       [id, challengeId, now],
     );
-    return row ? hydrate(this.dataSource, UserEntity, row) : null;
+    return row ? { user: hydrate(this.dataSource, UserEntity, row), mfa: mfaStateOf(row) } : null;
   }
 
   /**

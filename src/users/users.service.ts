@@ -10,7 +10,7 @@ import { MeResponseDto } from './dto/me-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { UserError, UserException } from './user.exception';
 import { UserEntity } from './user.entity';
-import { FailureOutcome, UserRepository } from './user.repository';
+import { FailureOutcome, PendingAccount, UserRepository } from './user.repository';
 
 export type NewUser = Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>;
 
@@ -55,9 +55,9 @@ export class UsersService implements OnModuleInit {
     return this.users.findActiveById(id, manager);
   }
 
-  /** The account behind a pending 2FA login, only while its challenge is open. */
-  findActiveWithOpenChallenge(id: string, challengeId: string, now: Date): Promise<UserEntity | null> {
-    return this.users.findActiveWithOpenChallenge(id, challengeId, now);
+  /** The account behind a pending 2FA login, only while its challenge is open, with its 2FA state. */
+  findPendingSignIn(id: string, challengeId: string, now: Date): Promise<PendingAccount | null> {
+    return this.users.findPendingSignIn(id, challengeId, now);
   }
 
   /** The login stamp, under the row lock; false when the account was deleted meanwhile. */

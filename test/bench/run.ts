@@ -913,8 +913,8 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
   }
   if (missed('5a') || missed('5b')) {
     notes.push(
-      '- **5, 2FA step.** 9 PostgreSQL round trips, one of them the commit: the account with its open ' +
-        'challenge, the TOTP state, then one transaction (begin, the login stamp, which takes the user row lock, ' +
+      '- **5, 2FA step.** 8 PostgreSQL round trips, one of them the commit: the account with its open ' +
+        'challenge and its TOTP state, then one transaction (begin, the login stamp, which takes the user row lock, ' +
         'the claim of the TOTP step, the session with its first refresh token and its evictions, closing the ' +
         'challenge, the audit row, commit). A round trip here takes about 0.24 ms and a commit 0.5 ms (fsync ' +
         'on), so about 2.5 ms of the step is waiting for PostgreSQL; p50 swung from 4.4 to 11.7 ms between runs ' +
@@ -922,8 +922,9 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         "are prepared statements; the step is claimed in the sign-in's transaction instead of committing on its " +
         "own; the login stamp is the user's lock (no lock query of its own) and the session's statement inserts " +
         'its first refresh token (two round trips fewer for every sign-in: p50 6.30 -> 5.36 and 6.02 -> 5.60 ms ' +
-        'side by side, both builds served at once with requests alternating in batches of 5). At 16 at once ' +
-        'the service and PostgreSQL share the two cores (5b).',
+        'side by side, both builds served at once with requests alternating in batches of 5); the TOTP state is ' +
+        'read with the pending login (one round trip fewer; within the noise of three alternating runs). At 16 ' +
+        'at once the service and PostgreSQL share the two cores (5b).',
     );
   }
   if (missed('6a')) {
