@@ -12,6 +12,8 @@ import { UserError, UserException } from './user.exception';
 import { UserEntity } from './user.entity';
 import { FailureOutcome, PendingAccount, UserRepository } from './user.repository';
 
+export type { PendingAccount };
+
 export type NewUser = Pick<UserEntity, 'email' | 'displayName' | 'passwordHash' | 'createdAt' | 'passwordChangedAt'>;
 
 /**
