@@ -327,7 +327,8 @@ describe('npm run cli while the service runs on the embedded database', () => {
     }
     const alone = await runCli(['unlock', '--email', email], { DATA_DIR: dataDir });
     expect(alone.code).toBe(0);
-  });
+    // Two boots on PGlite, four processes and three CLI runs: more than the default minute when both cores are busy.
+  }, 150_000);
 });
 
 describe('npm run cli: the launcher in scripts/', () => {

@@ -35,8 +35,12 @@ export function spawnService(env: Record<string, string | undefined>): ServicePr
   return { child, output: () => output, exited };
 }
 
-/** Polls until `check` passes; bounded in attempts, never an open-ended sleep. */
-export async function eventually<T>(check: () => Promise<T>, attempts = 200, intervalMs = 100): Promise<T> {
+/**
+ * Polls until `check` passes; bounded in attempts, never an open-ended sleep. The default allows 45 s: a
+ * spawned service's first boot on PGlite (initdb included) took over 20 s while another test file ran on
+ * the other core.
+ */
+export async function eventually<T>(check: () => Promise<T>, attempts = 450, intervalMs = 100): Promise<T> {
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
