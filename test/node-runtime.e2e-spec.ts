@@ -26,13 +26,16 @@ describe('supported Node versions', () => {
     expect(satisfies('20.20.0', engines)).toBe(false);
   });
 
-  it('builds and runs the image on the Node 24 LTS that CI tests, one that engines accepts', () => {
+  it('builds and runs the image on the Node 24 LTS that CI tests and the benchmark measures, one that engines accepts', () => {
     const images = [...read('docker/Dockerfile').matchAll(/^FROM node:(\d+\.\d+)-bookworm-slim\b/gm)].map(
       (match) => match[1],
     );
     expect(images.length).toBeGreaterThanOrEqual(2);
     expect(new Set(images).size).toBe(1);
-    const ci = /^NODE_24=(\d+\.\d+\.\d+)$/m.exec(read('.ci/run'))?.[1] ?? 'none';
+    const ci = /^IMAGE_NODE=(\d+\.\d+\.\d+)$/m.exec(read('scripts/image-node.sh'))?.[1] ?? 'none';
+    expect(read('.ci/run')).toContain('bash scripts/image-node.sh');
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const bench of ['bench', 'bench:ab']) expect(scripts[bench]).toContain('bash scripts/image-node.sh');
     expect(satisfies(ci, `~${images[0]}`)).toBe(true);
     expect(satisfies(ci, engines)).toBe(true);
     expect(satisfies(coerce(images[0]) ?? '0.0.0', '^24')).toBe(true);

@@ -2,8 +2,11 @@
  * `npm run bench` (issue 8): builds the service, starts it in production mode on a throwaway PostgreSQL
  * database, loads it over loopback and prints one markdown table, also written to test/bench/RESULTS.md.
  * Every loop is bounded in count and time; the database is dropped at the end, also on failure or Ctrl-C.
+ * Every target (the service, the CLI, the floor servers) and the load client run on one Node: the image's
+ * (scripts/image-node.sh), unless BENCH_NODE names another binary.
  *
  * Environment (all optional):
+ *   BENCH_NODE                the Node binary to run on (default: the image's Node 24, fetched once)
  *   BENCH_DATABASE_URL        admin connection to create and drop the database (default postgres@127.0.0.1:5432)
  *   BENCH_BCRYPT_COST         BCRYPT_COST of the service under test (default 12)
  *   BENCH_CONNECTIONS         connections of the throughput rounds of 1 and 2 (default 16)
