@@ -851,13 +851,15 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **1b, the service's own pipeline.** \`/health/live\` cost the service ${perRequestUs(throughput.cpu.live?.service, throughput.liveRps)} µs ` +
         `of CPU per request, Nest and Fastify alone ${perRequestUs(throughput.cpu.nest?.nest, throughput.nestRps)} µs. ` +
-        'Taking one part out at a time (`npm run bench:ab`, 7 rotating rounds, Node 20) put the largest shares on ' +
-        'the request context (about 30 µs: on Node 20 AsyncLocalStorage hooks every promise of the process; on ' +
-        'Node 24 it costs about half that), the metrics histogram (about 20 µs: a label set hashed and Fastify ' +
-        'building `routeOptions` per request) and the cookie parser (about 10 µs). Fixed: the security headers ' +
-        "go through Fastify's reply headers (-16 µs), guards answer a plain `true` where they can (-11 µs), " +
-        "no CORS plugin without `CORS_ORIGINS` (-30 µs). The request context stays: the logs' request id, the " +
-        'audit trail and the mails read the client from it.',
+        "Fixed: the security headers go through Fastify's reply headers (-16 µs), guards answer a plain `true` " +
+        'where they can (-11 µs), no CORS plugin without `CORS_ORIGINS` (-30 µs; all three measured on Node 20). ' +
+        'Taking one part out at a time on Node 20 then put the largest shares on the request context (about 30 ' +
+        'µs: there AsyncLocalStorage hooks every promise of the process), the metrics histogram (about 20 µs: a ' +
+        'label set hashed and Fastify building `routeOptions` per request) and the cookie parser (about 10 µs). ' +
+        'On Node 24, which this bench runs on, the request context keeps its store in the async context frame ' +
+        'and costs next to nothing ("Where the time goes"); what is left is spread over the hooks (security ' +
+        'headers, request id, the JSON-only check, cookies, metrics) and the global guards, a few µs each. The ' +
+        "request context stays: the logs' request id, the audit trail and the mails read the client from it.",
     );
   }
   if (throughput && missed('2a')) {
@@ -874,7 +876,8 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'promise, and on Node 20 AsyncLocalStorage hooks each), garbage collection, Nest, Fastify and the ' +
         "metrics. Not done: a session check outside Nest's guards, or no request context (the audit trail, the " +
         'logs and the mails read the client from it); a per-replica session cache is ruled out (a revoked ' +
-        'session must be refused at once on every replica).',
+        'session must be refused at once on every replica). On Node 20 (outside `engines`) the request ' +
+        "context's promise hooks weigh more: 0.55 there against 0.71 on Node 24 in two runs of one hour.",
     );
   }
   if (throughput && missed('2b')) {
@@ -956,11 +959,18 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
     notes.push(
       `- **7c, memory.** ${memory.rssMiB.toFixed(0)} MiB at the end, ${memory.peakMiB.toFixed(0)} MiB at the ` +
         `peak, with the Node flags of the image (NODE_OPTIONS="${IMAGE_NODE_OPTIONS}" in docker/Dockerfile, which ` +
-        'this bench reads): the old generation capped at 160 MB, the young one at 8 MB a semi-space (it was ' +
-        '150-168 MiB without that cap here). The live heap is ~55 MB (--trace-gc); the rest is garbage not yet ' +
-        'collected and native memory (bcrypt, pg, sockets). On Node 24 (the image) the same load takes 200-230 ' +
-        'MiB: its default young generation with the 160 MB cap held the old generation at its limit (a full GC ' +
-        'every 50 ms and a third of the throughput on `/auth/me`), which the semi-space cap fixed.',
+        'this bench reads). On Node 24 about 60 MiB of it are the pages of the node binary itself (RssFile; ' +
+        "Node 20's 50 MiB; its run gave 136 MiB here on the same day, 105 MiB anonymous memory after 10 s of " +
+        '`/auth/me` against 140-155 MiB on Node 24). Once ready the V8 ' +
+        'heap holds about 56 MB: 24 MB of strings, almost all the source text of the loaded modules (V8 keeps it; ' +
+        "TypeORM's index alone loads the query runners of every database it supports), 12 MB of bytecode and " +
+        'code. Each measurement run alone (BENCH_ONLY) grows it: 1 and 2 154 -> 201 MiB, 3 158 -> 164, 4 157 -> ' +
+        "188, 5 153 -> 177; the heap to about 95 MB under load, and Maglev, V8's mid-tier compiler, takes " +
+        '15-25 MiB of native memory. Tried with 10 s of `/auth/me`, one flag at a time: MALLOC_ARENA_MAX=2 and ' +
+        '--heap-growing-percent=20 changed nothing; --max-semi-space-size=4 saved 4 MiB; --no-maglev 15-25 MiB ' +
+        '(rate within the noise; not a NODE_OPTIONS flag, so the image would pass it on the command line); ' +
+        '--optimize-for-size 38 MiB for 40% fewer requests. None reaches 150 MiB alone: what would is less code ' +
+        'loaded (a bundled, tree-shaken build, or the rarely used parts loaded on first use).',
     );
   }
   const explained = ['1', '1b', '2a', '2b', '3a', '4a', '5a', '5b', '6a', '6b', '7c'];
