@@ -126,6 +126,33 @@ describe('login with two-factor authentication', () => {
     expect(sessions.filter((session) => (session.amr as string[]).includes('backup_code'))).toHaveLength(1);
   });
 
+  it('refuses a used TOTP step without recording the login: counted as a failure, audited, no session', async () => {
+    const user = await enrolledUser();
+    t.clock.advance(30_000);
+    const code = user.codeAt(t.clock.now());
+    expect((await secondStep(await passwordStep(user), code)).status).toBe(200);
+    const signedIn = (await storedUser(t, user.id)) as Record<string, unknown>;
+    const sessions = await storedRowsOf(t, 'sessions', user.id);
+
+    t.clock.advance(1_000);
+    const replay = await secondStep(await passwordStep(user), code);
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_second_factor');
+    expect(await storedUser(t, user.id)).toEqual(
+      expect.objectContaining({
+        failed_login_attempts: 1,
+        last_login_at: signedIn.last_login_at,
+        mfa_last_used_step: signedIn.mfa_last_used_step,
+      }),
+    );
+    expect(await storedRowsOf(t, 'sessions', user.id)).toHaveLength(sessions.length);
+    const events: { type: string }[] = await t.dataSource.query(
+      `SELECT type FROM audit_events WHERE user_id = $1 ORDER BY id`,
+      [user.id],
+    );
+    expect(events.slice(-2).map((event) => event.type)).toEqual(['mfa.code_replayed', 'login.failed']);
+  });
+
   it('resets the failure counter and records the login only when the second step succeeds', async () => {
     const { user, mfaToken, right, wrong } = await pendingLogin();
     expect((await secondStep(mfaToken, wrong)).status).toBe(401);
@@ -148,10 +175,15 @@ describe('login with two-factor authentication', () => {
   });
 
   // A transaction holding the user's row needs a second connection: PostgreSQL only (PGlite serves one).
-  itOnPostgres(
-    'waits for an account deletion in progress without deadlocking, then refuses the closed login',
-    async () => {
-      // A backup code: claiming a TOTP step updates the user's row, which would wait before the transaction.
+  itOnPostgres.each([
+    ['a backup code', (user: { backupCodes: string[] }) => user.backupCodes[0]],
+    [
+      'a TOTP code, whose step the login stamp claims',
+      (user: { codeAt(time: Date): string }) => user.codeAt(t.clock.now()),
+    ],
+  ])(
+    'waits for an account deletion in progress without deadlocking, then refuses the closed login (%s)',
+    async (_name, pick) => {
       const { user, mfaToken } = await pendingLogin();
       const deletion = t.dataSource.createQueryRunner();
       await deletion.connect();
@@ -159,7 +191,7 @@ describe('login with two-factor authentication', () => {
         // The order account deletion locks in: the user's row, then the user's challenges.
         await deletion.startTransaction();
         await deletion.query(`UPDATE users SET display_name = display_name WHERE id = $1`, [user.id]);
-        const step = secondStep(mfaToken, user.backupCodes[0]);
+        const step = secondStep(mfaToken, pick(user));
         await eventually(async () => {
           const [{ waiting }] = await t.dataSource.query(
             `SELECT count(*)::int AS waiting FROM pg_stat_activity

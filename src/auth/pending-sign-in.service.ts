@@ -68,19 +68,19 @@ export class PendingSignIn {
 
   /**
    * Completes the pending login with its second factor (`otp`, `backup_code` or `hwk`); `remember` asks
-   * for a device token that skips the second factor on this device next time. `spendFactor` uses the
-   * factor up in the sign-in's transaction (a TOTP code's step).
+   * for a device token that skips the second factor on this device next time. `totpStep` is the TOTP
+   * code's step, claimed in the sign-in's transaction.
    */
   completeSecondFactor(
     { claims, user }: { claims: MfaClaims & { firstFactor: FirstFactor }; user: UserEntity },
     factor: string,
     remember: boolean,
-    spendFactor?: UseUp,
+    totpStep?: number,
   ): Promise<LoginResponseDto> {
     return this.signIn.complete(user, [claims.firstFactor, factor], {
       challengeId: claims.jti,
       device: remember ? { remember: true } : undefined,
-      spendFactor,
+      totpStep,
     });
   }
 

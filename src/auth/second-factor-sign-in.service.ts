@@ -31,7 +31,7 @@ export class SecondFactorSignIn {
     const now = this.clock.now();
     await this.lockout.assertNotLocked(user, now);
     const factor = await this.mfa.signInWithSecondFactor(pending.mfa, user.id, code, (method, claim) =>
-      this.pending.completeSecondFactor(pending, method, rememberDevice, claim),
+      this.pending.completeSecondFactor(pending, method, rememberDevice, claim?.totpStep),
     );
     if (!factor.ok) {
       return this.lockout.fail(user, now, {

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock/clock';
 import { TrustedDevice } from '../devices/trusted-device.repository';
 import { TrustedDevices } from '../devices/trusted-devices.service';
 import { MfaChallengeRepository } from '../mfa/mfa-challenge.repository';
+import { ReplayedStep } from '../mfa/mfa.service';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AuthError, AuthException } from './auth.exception';
@@ -41,8 +42,8 @@ export class SignInService {
    * limit counts on it) and which every transaction that also touches the challenge (account deletion
    * too) locks first, so they never deadlock; an account deleted meanwhile is refused with 401. With
    * 2FA, `challengeId` is the pending login: it is closed in the same transaction, so that only one
-   * request completes it. `spendFactor` uses up a second factor (the TOTP step) before the session
-   * starts, so a replay is refused with nothing started; `useUp` runs after the session (see
+   * request completes it. `totpStep` is claimed by the login stamp itself, before the session starts, so a
+   * replay is refused with nothing started (`ReplayedStep`); `useUp` runs after the session (see
    * `PendingSignIn.afterFirstFactor`). `device` remembers the device or rotates the token of the
    * remembered one it came with; a sign-in from a device that isn't remembered mails the user
    * (NEW_DEVICE_MAIL).
@@ -53,20 +54,19 @@ export class SignInService {
     {
       challengeId,
       useUp,
-      spendFactor,
+      totpStep,
       device,
-    }: { challengeId?: string; useUp?: UseUp; spendFactor?: UseUp; device?: DeviceStep } = {},
+    }: { challengeId?: string; useUp?: UseUp; totpStep?: number; device?: DeviceStep } = {},
   ): Promise<LoginResponseDto> {
     const now = this.clock.now();
     const aal: Aal = amr.length > 1 ? 'aal2' : 'aal1';
     // The flag is read before the transaction: it may need a connection of its own.
     const remember = device !== undefined && !('use' in device) && (await this.devices.enabledFor(user));
     const signedIn = await this.dataSource.transaction(async (manager) => {
-      if (!(await this.users.recordSuccessfulLogin(user.id, now, manager))) {
-        // Deleted while this sign-in waited for the lock: nothing starts for a scrubbed account.
-        throw new AuthException(AuthError.InvalidCredentials, 'The account no longer exists');
-      }
-      await spendFactor?.(manager);
+      const stamp = await this.users.recordSuccessfulLogin(user.id, now, manager, totpStep);
+      // Deleted while this sign-in waited for the lock: nothing starts for a scrubbed account.
+      if (stamp === 'gone') throw new AuthException(AuthError.InvalidCredentials, 'The account no longer exists');
+      if (stamp === 'replayed') throw new ReplayedStep();
       const { response, scope } = await this.loginTokens.open(user, { aal, amr }, now, manager);
       const sessionId = response.sessionId as string;
       if (device && 'use' in device) response.deviceToken = await this.devices.use(device.use, sessionId, manager);

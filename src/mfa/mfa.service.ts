@@ -35,11 +35,13 @@ export interface SecondFactorCheck {
 /** What `signInWithSecondFactor` gives back: the refusal, or what `complete` answered. */
 export type SecondFactorUse<T> = { method: SecondFactor; ok: false } | { method: SecondFactor; ok: true; result: T };
 
-/** Uses up a second factor inside the caller's transaction. */
-export type UseUpFactor = (manager: EntityManager) => Promise<void>;
+/** The TOTP step a sign-in claims with its login stamp (`SignInService.complete`). */
+export interface TotpStepClaim {
+  totpStep: number;
+}
 
 /** Thrown inside the sign-in's transaction when the TOTP step was used meanwhile: it rolls the sign-in back. */
-class ReplayedStep extends Error {}
+export class ReplayedStep extends Error {}
 
 @Injectable()
 export class MfaService implements OnModuleInit {
@@ -161,16 +163,18 @@ export class MfaService implements OnModuleInit {
       userId,
       code,
       purpose,
-      (_method, claim) => (claim ? claim(this.dataSource.manager) : Promise.resolve()),
+      async (_method, claim) => {
+        if (claim && !(await this.mfa.claimTotpStep(userId, claim.totpStep))) throw new ReplayedStep();
+      },
     );
     return { method, ok };
   }
 
   /**
    * The login step's `consumeSecondFactor`: `complete` starts the session in a transaction of its own and
-   * calls the `claim` it is given there, which claims a TOTP code's step in that transaction, so the step
-   * and the session commit together (one commit less for every 2FA sign-in). A replay the claim finds
-   * rolls the sign-in back, and is audited and counted as `consumeSecondFactor` does. Backup codes are
+   * claims the TOTP step of the `claim` it is given with the login stamp (one statement on the user's row),
+   * so the step and the session commit together; when the step was used meanwhile it throws `ReplayedStep`,
+   * which rolls the sign-in back and is audited and counted as `consumeSecondFactor` does. Backup codes are
    * used up first, in their own transaction, as there; `complete` then gets no claim. `state` is the
    * account's 2FA state as read with the pending login (`UsersService.findPendingSignIn`, one round trip).
    */
@@ -178,7 +182,7 @@ export class MfaService implements OnModuleInit {
     state: MfaState,
     userId: string,
     code: string,
-    complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
+    complete: (method: SecondFactor, claim?: TotpStepClaim) => Promise<T>,
   ): Promise<SecondFactorUse<T>> {
     return this.useSecondFactor(state, userId, code, 'login', complete);
   }
@@ -189,7 +193,7 @@ export class MfaService implements OnModuleInit {
     userId: string,
     code: string,
     purpose: CodePurpose,
-    complete: (method: SecondFactor, claim?: UseUpFactor) => Promise<T>,
+    complete: (method: SecondFactor, claim?: TotpStepClaim) => Promise<T>,
   ): Promise<SecondFactorUse<T>> {
     const method: SecondFactor = Totp.isWellFormed(code) ? 'otp' : 'backup_code';
     if (!state?.enabled || (method === 'otp' && !state.secretEncrypted)) return { method, ok: false };
@@ -199,9 +203,7 @@ export class MfaService implements OnModuleInit {
       if (step === undefined) return this.totpRefused(userId, purpose, 'failure');
       let result: T;
       try {
-        result = await complete(method, async (manager) => {
-          if (!(await this.mfa.claimTotpStep(userId, step, manager))) throw new ReplayedStep();
-        });
+        result = await complete(method, { totpStep: step });
       } catch (error) {
         if (error instanceof ReplayedStep) return this.totpRefused(userId, purpose, 'replayed');
         throw error;

@@ -27,6 +27,20 @@ export interface MfaStateRow {
   mfa_pending_secret_encrypted: string | null;
 }
 
+/**
+ * A TOTP step's claim on the user row, with the step as parameter `param`: it is later than every step
+ * used before, with 2FA on; claiming it records it as the last one used. `claimTotpStep` runs it alone,
+ * the login stamp (`UserRepository.recordSuccessfulLogin`) in its own statement.
+ */
+export function totpStepClaim(param: string): { set: string; where: string } {
+  return {
+    set: `mfa_last_used_step = ${param}`,
+    where: `mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < ${param})`,
+  };
+}
+
+const STANDALONE_CLAIM = totpStepClaim('$2');
+
 export function mfaStateOf(row: MfaStateRow): MfaState {
   return {
     email: row.email,
@@ -75,9 +89,7 @@ export class UserMfaColumns {
     const claimed = await preparedQuery(
       this.q(manager),
       'user-mfa-claim-step',
-      `UPDATE users SET mfa_last_used_step = $2
-        WHERE id = $1 AND mfa_enabled AND (mfa_last_used_step IS NULL OR mfa_last_used_step < $2)
-        RETURNING id`,
+      `UPDATE users SET ${STANDALONE_CLAIM.set} WHERE id = $1 AND ${STANDALONE_CLAIM.where} RETURNING id`,
       [userId, step],
     );
     return claimed.length > 0;

@@ -10,7 +10,7 @@ import { MeResponseDto } from './dto/me-response.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { UserError, UserException } from './user.exception';
 import { UserEntity } from './user.entity';
-import { FailureOutcome, PendingAccount, UserRepository } from './user.repository';
+import { FailureOutcome, LoginStamp, PendingAccount, UserRepository } from './user.repository';
 
 export type { PendingAccount };
 
@@ -62,9 +62,9 @@ export class UsersService implements OnModuleInit {
     return this.users.findPendingSignIn(id, challengeId, now);
   }
 
-  /** The login stamp, under the row lock; false when the account was deleted meanwhile. */
-  recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager): Promise<boolean> {
-    return this.users.recordSuccessfulLogin(userId, now, manager);
+  /** The login stamp under the row lock, with the claim of a TOTP step (see `LoginStamp`). */
+  recordSuccessfulLogin(userId: string, now: Date, manager: EntityManager, totpStep?: number): Promise<LoginStamp> {
+    return this.users.recordSuccessfulLogin(userId, now, manager, totpStep);
   }
 
   /** Counts a failed attempt under the row lock; the attempt reaching `maxAttempts` locks the account. */
