@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -102,7 +101,6 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
   });
   installJsonBodyParser(app, BODY_LIMIT_BYTES);
 
-  await app.register(fastifyCookie);
   // Without CORS_ORIGINS nothing cross-origin is allowed, and no CORS plugin runs: with `origin: false` it
   // would only spend a hook on every request to find that out, and answer a preflight 404 as here.
   if (config.app.corsOrigins.length > 0) {

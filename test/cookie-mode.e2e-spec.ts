@@ -100,6 +100,13 @@ describe('cookie mode', () => {
     const cleared = cookiesOf(res.headers);
     expect(cleared.access_token.value).toBe('');
     expect(cleared.refresh_token.value).toBe('');
+    // A browser drops a cookie only when the clearing one matches its path and is already expired.
+    for (const name of ['access_token', 'refresh_token', 'csrf_token']) {
+      expect(cleared[name].attributes).toMatch(/Max-Age=0(;|$)/);
+      expect(cleared[name].attributes).toMatch(/Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    }
+    expect(cleared.access_token.attributes).toMatch(/Path=\/(;|$)/);
+    expect(cleared.refresh_token.attributes).toMatch(/Path=\/api\/v1\/auth(;|$)/);
     expect((await t.http.get('/api/v1/auth/me', { headers: { cookie: cookieHeader(cookies) } })).status).toBe(401);
   });
 });

@@ -17,7 +17,7 @@ import { ApiErrors, DEPENDENCY_UNAVAILABLE, domainError } from '../common/decora
 import { AllowScope, Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { Public } from '../common/decorators/public.decorator';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { csrfSatisfied, DEVICE_COOKIE, REFRESH_COOKIE, wantsCookies } from './auth-cookies';
+import { csrfSatisfied, DEVICE_COOKIE, REFRESH_COOKIE, requestCookie, wantsCookies } from './auth-cookies';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { PasswordChange } from './password-change.service';
 import { PasswordSignIn } from './password-sign-in.service';
@@ -113,7 +113,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    const deviceToken = dto.deviceToken ?? request.cookies?.[DEVICE_COOKIE];
+    const deviceToken = dto.deviceToken ?? requestCookie(request, DEVICE_COOKIE);
     const result = await this.passwordSignIn.login(dto.email, dto.password, deviceToken);
     return this.delivery.deliver(result, wantsCookies(request), reply);
   }
@@ -172,7 +172,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const fromCookie = dto.refreshToken === undefined;
-    const token = dto.refreshToken ?? request.cookies?.[REFRESH_COOKIE];
+    const token = dto.refreshToken ?? requestCookie(request, REFRESH_COOKIE);
     if (!token) throw new UnauthorizedException('A refresh token is required');
     if (fromCookie && !csrfSatisfied(request)) throw new ForbiddenException('Missing or wrong X-CSRF-Token header');
     return this.delivery.deliver(await this.refreshes.refresh(token), fromCookie, reply);

@@ -1,6 +1,6 @@
 import { FastifyRequest } from 'fastify';
 import { ExtractJwt, JwtFromRequestFunction } from 'passport-jwt';
-import { ACCESS_COOKIE } from '../auth-cookies';
+import { ACCESS_COOKIE, requestCookie } from '../auth-cookies';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
@@ -12,7 +12,7 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 /** Cookie mode: the HttpOnly access-token cookie. */
 export function cookieToken(request: FastifyRequest): string | null {
-  return request.cookies?.[ACCESS_COOKIE] || null;
+  return requestCookie(request, ACCESS_COOKIE) || null;
 }
 
 /** Where an access token may come from: the bearer header first, then the cookie. */
