@@ -77,7 +77,7 @@ export async function createApp(config: Config, options: AppModuleOptions = {}):
     if (shutdown.shuttingDown) void reply.header('connection', 'close');
     done();
   });
-  await installRequestContext(fastify);
+  installRequestContext(fastify);
   app.get(MetricsService).observeHttp(fastify);
   app.get(RequestLogger).logRequests(fastify);
   app.get(ManagementListener).install(fastify);

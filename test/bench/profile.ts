@@ -30,7 +30,7 @@ export const PARTS = [
   'Fastify: routing, hooks, reply (with the security-header, request-id and content-type hooks)',
   'serialization (JSON of the reply)',
   'Nest: router, guards, pipes, param decorators',
-  'request context (AsyncLocalStorage: promise hooks and the fastify plugin)',
+  'request context (AsyncLocalStorage: its hook and, on Node 20, promise hooks)',
   'metrics with labels (prom-client histogram per request)',
   'logging (pino, the request-id mixin, the request-line hook)',
   'access token (passport-jwt, jsonwebtoken, HMAC)',
@@ -65,7 +65,7 @@ function partOf({ functionName, url }: CallFrame): Part | undefined {
   }
   const pkg = PACKAGE.exec(url)?.[1];
   if (pkg === 'fastify' && functionName === 'serialize') return 'serialization (JSON of the reply)';
-  if (pkg === '@fastify/request-context' || url.includes('async_hooks')) return PARTS[5];
+  if (url.includes('async_hooks') || url.includes('async_context_frame')) return PARTS[5];
   if (pkg === 'prom-client') return 'metrics with labels (prom-client histogram per request)';
   if (pkg && /^(pino|nestjs-pino|pino-std-serializers|sonic-boom|thread-stream)$/.test(pkg)) {
     return 'logging (pino, the request-id mixin, the request-line hook)';

@@ -1,17 +1,11 @@
-import { fastifyRequestContext, requestContext } from '@fastify/request-context';
 import { FastifyInstance, FastifyRequest } from 'fastify';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Where a request came from: what the audit trail records beside each event. */
 export interface ClientContext {
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
-}
-
-declare module '@fastify/request-context' {
-  interface RequestContextData {
-    client: ClientContext;
-  }
 }
 
 export function clientOf(request: FastifyRequest): ClientContext {
@@ -23,15 +17,21 @@ export function clientOf(request: FastifyRequest): ClientContext {
   };
 }
 
+const clients = new AsyncLocalStorage<ClientContext>();
+
 /**
  * Keeps the current request's client in async-local storage, so services deep below a controller
- * (the audit trail above all) know it without every method passing it along.
+ * (the audit trail above all) know it without every method passing it along. Entered once, in the last
+ * hook before the handler: everything the route runs (guards, pipes, the handler, the exception filter,
+ * work it defers past the reply) runs inside it. Earlier hooks and body parsing run outside it, and
+ * nothing there reads it; so no hook needs to carry the context across the body's arrival (what
+ * @fastify/request-context does with an AsyncResource per request).
  */
-export async function installRequestContext(fastify: FastifyInstance): Promise<void> {
-  await fastify.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ client: clientOf(request) }) });
+export function installRequestContext(fastify: FastifyInstance): void {
+  fastify.addHook('preHandler', (request, _reply, done) => clients.run(clientOf(request), done));
 }
 
 /** The client of the request being served; undefined outside a request (CLI, scheduled jobs). */
 export function currentClient(): ClientContext | undefined {
-  return requestContext.get('client');
+  return clients.getStore();
 }
