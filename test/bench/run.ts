@@ -10,7 +10,8 @@
  *   BENCH_DATABASE_URL        admin connection to create and drop the database (default postgres@127.0.0.1:5432)
  *   BENCH_BCRYPT_COST         BCRYPT_COST of the service under test (default 12)
  *   BENCH_CONNECTIONS         connections of the throughput rounds of 1 and 2 (default 16)
- *   BENCH_ROUND_MS            length of one throughput round (default 4000; 3 rounds per target)
+ *   BENCH_ROUND_MS            length of one throughput round (default 4000)
+ *   BENCH_ROUNDS              throughput rounds per target of 1 and 2 (default 5; the medians are compared)
  *   BENCH_MFA_LOGINS          2FA logins timed at concurrency 1 (default 100; 1.6 times as many at 16)
  *   BENCH_SKIP_CLEANUP=1      skip measurement 6
  *   BENCH_CLEANUP_ROWS        ended sessions (each with a refresh token) for 6 (default 1000000)
@@ -66,7 +67,7 @@ const CORES = availableParallelism();
 const COST = int('BENCH_BCRYPT_COST', 12);
 const CONNECTIONS = int('BENCH_CONNECTIONS', 16);
 const ROUND_MS = int('BENCH_ROUND_MS', 4_000);
-const ROUNDS = 3;
+const ROUNDS = int('BENCH_ROUNDS', 5);
 const LOGIN_CLIENTS = 16;
 const LOGIN_WARMUP_MS = 1_000;
 const LOGIN_MS = 15_000;
@@ -856,9 +857,12 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'Taking one part out at a time on Node 20 then put the largest shares on the request context (about 30 ' +
         'µs: there AsyncLocalStorage hooks every promise of the process), the metrics histogram (about 20 µs: a ' +
         'label set hashed and Fastify building `routeOptions` per request) and the cookie parser (about 10 µs). ' +
-        'On Node 24, which this bench runs on, the request context keeps its store in the async context frame ' +
-        'and costs next to nothing ("Where the time goes"); what is left is spread over the hooks (security ' +
-        'headers, request id, the JSON-only check, cookies, metrics) and the global guards, a few µs each. The ' +
+        'Since then no cookie plugin runs (the routes that read or set a cookie use the `cookie` package; the ' +
+        "plugin's hooks ran on every request and reply), and the request context is one AsyncLocalStorage entered " +
+        'in a preHandler hook instead of @fastify/request-context (a store copied and an AsyncResource per ' +
+        'request). On Node 24, which this bench runs on, AsyncLocalStorage keeps its store in the async context ' +
+        'frame and costs next to nothing ("Where the time goes"); what is left is spread over the hooks ' +
+        '(security headers, request id, the JSON-only check, metrics) and the global guards, a few µs each. The ' +
         "request context stays: the logs' request id, the audit trail and the mails read the client from it.",
     );
   }
@@ -870,7 +874,9 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         'for the same statements, token check and JSON (both are bound by their one main thread; PostgreSQL ' +
         'has spare time). Fixed for issue 19: besides the fixes of 1, the session check and the account lookup ' +
         'take their pooled connection without a TypeORM query runner: 1,834 -> 2,068 req/s, 552 -> 487 µs side ' +
-        'by side with 0a03b74. "Where the time goes" shows the rest, ' +
+        'by side with 0a03b74. Then (`npm run bench:ab`, Node 24, medians of 9 rotating rounds): no cookie plugin, ' +
+        '130.9 -> 123.8 µs; the request context without @fastify/request-context, 150.1 -> 142.9 µs (189.8 -> ' +
+        '180.0 on Node 20). "Where the time goes" shows the rest, ' +
         "spread over the pipeline: Node's HTTP, stream and event code, the promise machinery and the request " +
         "context's promise hooks (every await of the guards, the strategy and the repositories creates a " +
         'promise, and on Node 20 AsyncLocalStorage hooks each), garbage collection, Nest, Fastify and the ' +
@@ -919,9 +925,9 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
   }
   if (missed('5a') || missed('5b')) {
     notes.push(
-      '- **5, 2FA step.** 8 PostgreSQL round trips, one of them the commit: the account with its open ' +
-        'challenge and its TOTP state, then one transaction (begin, the login stamp, which takes the user row lock, ' +
-        'the claim of the TOTP step, the session with its first refresh token and its evictions, closing the ' +
+      '- **5, 2FA step.** 7 PostgreSQL round trips, one of them the commit: the account with its open ' +
+        'challenge and its TOTP state, then one transaction (begin, the login stamp, which takes the user row lock ' +
+        'and claims the TOTP step, the session with its first refresh token and its evictions, closing the ' +
         'challenge, the audit row, commit). A round trip here takes about 0.24 ms and a commit 0.5 ms (fsync ' +
         'on), so about 2.5 ms of the step is waiting for PostgreSQL; p50 swung from 4.4 to 11.7 ms between runs ' +
         'of one day on this shared machine. For issue 19: the TOTP state, the step claim and the login stamp ' +
@@ -929,8 +935,11 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
         "own; the login stamp is the user's lock (no lock query of its own) and the session's statement inserts " +
         'its first refresh token (two round trips fewer for every sign-in: p50 6.30 -> 5.36 and 6.02 -> 5.60 ms ' +
         'side by side, both builds served at once with requests alternating in batches of 5); the TOTP state is ' +
-        'read with the pending login (one round trip fewer; within the noise of three alternating runs). At 16 ' +
-        'at once the service and PostgreSQL share the two cores (5b).',
+        'read with the pending login (one round trip fewer; within the noise of three alternating runs), and the ' +
+        'login stamp claims the TOTP step in its own statement (one fewer again: 5b 963 -> 1,020/s and 859 -> ' +
+        '878/s, 5a p50 1.74 -> 1.57 and 1.85 -> 1.88 ms, runs alternating between the builds). Each round trip ' +
+        'also costs the service about 50 µs of CPU in the socket write that wakes PostgreSQL (a CPU profile of ' +
+        'the step). At 16 at once the service and PostgreSQL share the two cores (5b).',
     );
   }
   if (missed('6a')) {
@@ -1014,7 +1023,7 @@ function report(machine: string): string {
     '',
     table(),
     '',
-    'Ratios are measured side by side in one run (rounds alternate between the targets; medians of 3), because',
+    `Ratios are measured side by side in one run (rounds alternate between the targets; medians of ${ROUNDS}), because`,
     'the machine is shared: absolute numbers are reported, but are not comparable across runs. p50 / p99 of 1',
     'and 2 are under the same saturating load (closed loop, every connection busy). "Cores busy" is CPU seconds',
     'per second while the measurement ran, from /proc: the service process (all threads), every PostgreSQL',
