@@ -65,6 +65,8 @@ describe('health, docs and metrics', () => {
 
   it('exposes an HTTP duration histogram labelled by route template', async () => {
     await t.http.get('/health/live');
+    await t.http.request('HEAD', '/health/live');
+    await t.http.request('DELETE', '/api/v1/sessions/7b0b2f9e-2f64-4c57-9a0e-3d4a5c6b7d8e');
     await t.http.get('/api/v1/unknown/123');
     const res = await t.http.get('/metrics');
     expect(res.status).toBe(200);
@@ -72,8 +74,15 @@ describe('health, docs and metrics', () => {
     expect(res.text).toMatch(
       /http_request_duration_seconds_count\{method="GET",route="\/health\/live",status_code="200"\} [1-9]/,
     );
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="HEAD",route="\/health\/live",status_code="200"\} [1-9]/,
+    );
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="DELETE",route="\/api\/v1\/sessions\/:id",status_code="401"\} 1\n/,
+    );
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\}/);
     expect(res.text).not.toContain('/api/v1/unknown/123');
+    expect(res.text).not.toContain('7b0b2f9e');
     expect(res.text).toContain('process_resident_memory_bytes');
   });
 
