@@ -18,6 +18,7 @@ import {
   cpuSampler,
   createDatabase,
   freePort,
+  int,
   log,
   Proc,
   serviceEnv,
@@ -27,9 +28,9 @@ import {
 } from './support';
 
 const env = process.env;
-const ROUNDS = Number(env.AB_ROUNDS ?? 7);
-const ROUND_MS = Number(env.AB_ROUND_MS ?? 3_000);
-const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 16);
+const ROUNDS = int('AB_ROUNDS', 7);
+const ROUND_MS = int('AB_ROUND_MS', 3_000);
+const CONNECTIONS = int('BENCH_CONNECTIONS', 16);
 const API = '/api/v1';
 const PASSWORD = 'Correct-Horse-Battery-42';
 

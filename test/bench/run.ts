@@ -44,6 +44,7 @@ import {
   freePort,
   gitDescription,
   IMAGE_NODE_OPTIONS,
+  int,
   log,
   MAIN,
   meanCpu,
@@ -61,7 +62,6 @@ import {
 } from './support';
 
 const env = process.env;
-const int = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 
 const CORES = availableParallelism();
 const COST = int('BENCH_BCRYPT_COST', 12);

@@ -34,6 +34,9 @@ export const FLOOR_SERVER = join(__dirname, 'floor-server.js');
 
 export type Env = Record<string, string | undefined>;
 
+/** A numeric setting of the bench from the environment, or `fallback` when unset. */
+export const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+
 /** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
 export const IMAGE_NODE_OPTIONS =
   /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
