@@ -1,5 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket' with { 'resolution-mode': 'import' };
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const MAX_CONNECTIONS = 4;
  * touched at start in PGlite's WebAssembly memory, which never shrinks; a development database fits in
  * 16MB. Passed at every start, so a data directory made before keeps working and gets them too.
  */
-const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+const startParams = (pglite: typeof PGlite): string[] => [...pglite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /**
  * A new data directory is initialised (initdb) in a child process: initdb takes ~750 MB of WebAssembly
@@ -35,9 +35,9 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
 const INITDB_SCRIPT = `const [pglite, dataDir, params] = process.argv.slice(1);
 require(pglite).PGlite.create({ dataDir, startParams: JSON.parse(params) }).then((db) => db.close());`;
 
-async function initdbInChildProcess(dataDir: string): Promise<void> {
+async function initdbInChildProcess(dataDir: string, params: string[]): Promise<void> {
   const pglite = require.resolve('@electric-sql/pglite');
-  await promisify(execFile)(process.execPath, ['-e', INITDB_SCRIPT, pglite, dataDir, JSON.stringify(START_PARAMS)]);
+  await promisify(execFile)(process.execPath, ['-e', INITDB_SCRIPT, pglite, dataDir, JSON.stringify(params)]);
 }
 
 /** Where the embedded database of a DATA_DIR lives. */
@@ -67,13 +67,19 @@ export class EmbeddedPostgres {
       lock = DataDirLock.acquire(options.dataDir);
     }
     try {
+      // Loaded here, not at the top: a service on a PostgreSQL server never loads PGlite.
+      const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+        import('@electric-sql/pglite'),
+        import('@electric-sql/pglite-socket'),
+      ]);
+      const params = startParams(PGlite);
       if (options.dataDir && !options.loadDataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
-        await initdbInChildProcess(options.dataDir);
+        await initdbInChildProcess(options.dataDir, params);
       }
       const db = await PGlite.create({
         dataDir: options.dataDir,
         loadDataDir: options.loadDataDir,
-        startParams: START_PARAMS,
+        startParams: params,
       });
       // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
       const socketDir = mkdtempSync(join(tmpdir(), 'twofold-pg-'));

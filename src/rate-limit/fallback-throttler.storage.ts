@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Gauge, Registry } from 'prom-client';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 

@@ -1,6 +1,6 @@
 import { Global, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Config } from '../config/configuration';
 
 /** The shared Redis connection when REDIS_URL is set; `client` is undefined otherwise. */
@@ -19,9 +19,11 @@ export class RedisConnection implements OnApplicationShutdown {
     {
       provide: RedisConnection,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<Config, true>) => {
+      useFactory: async (config: ConfigService<Config, true>) => {
         const ops = config.get('ops', { infer: true });
         if (!ops.redisUrl) return new RedisConnection(undefined);
+        // Loaded only when configured: a replica without Redis never loads the client.
+        const { Redis } = await import('ioredis');
         // Fail fast instead of queueing or waiting: a request must not hang on a Redis outage. A frozen
         // Redis accepts a connection and never answers: the command timeout covers that.
         const client = new Redis(ops.redisUrl, {
