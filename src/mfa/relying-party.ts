@@ -6,19 +6,20 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { Config } from '../config/configuration';
 import { WebauthnConfig } from '../config/mfa.config';
 import type { StoredPasskey } from './passkey.repository';
 
 /** How long a ceremony's challenge stays good (and the browser's timeout for it). */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/**
+ * The library, loaded by the first ceremony rather than at start: with its certificate and ASN.1
+ * parsers it is ~5 MB of heap, which a replica whose users never touch a passkey doesn't hold.
+ */
+const load = () => import('@simplewebauthn/server');
+let library: ReturnType<typeof load> | undefined;
+const simpleWebAuthn = () => (library ??= load());
 
 /** Why a response was refused, as the audit trail and the 400 name it. */
 export type Refusal = 'origin' | 'rp_id' | 'invalid';
@@ -46,15 +47,15 @@ export class RelyingParty {
     this.config = config.get('mfa.webauthn', { infer: true });
   }
 
-  /** The user handle of an account's passkeys: its id, as bytes. */
+  /** The user handle of an account's passkeys: its id, as bytes (base64url, as WebAuthn's JSON carries them). */
   static userHandle(userId: string): string {
-    return isoBase64URL.fromUTF8String(userId);
+    return Buffer.from(userId, 'utf8').toString('base64url');
   }
 
   /** The challenge a response answers (from its client data), or undefined when that isn't readable. */
   static challengeOf(clientDataJSON: string): string | undefined {
     try {
-      const data = JSON.parse(isoBase64URL.toUTF8String(clientDataJSON)) as { challenge?: unknown };
+      const data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown };
       return typeof data.challenge === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(data.challenge)
         ? data.challenge
         : undefined;
@@ -63,15 +64,16 @@ export class RelyingParty {
     }
   }
 
-  registrationOptions(
+  async registrationOptions(
     user: { id: string; email: string },
     exclude: Pick<StoredPasskey, 'credentialId' | 'transports'>[],
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const { generateRegistrationOptions } = await simpleWebAuthn();
     return generateRegistrationOptions({
       rpName: this.config.rpName,
       rpID: this.config.rpId,
       userName: user.email,
-      userID: isoBase64URL.toBuffer(RelyingParty.userHandle(user.id)),
+      userID: new Uint8Array(Buffer.from(user.id, 'utf8')),
       attestationType: 'none',
       excludeCredentials: exclude.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
@@ -80,9 +82,10 @@ export class RelyingParty {
   }
 
   /** Options for `navigator.credentials.get()`: the listed passkeys, or any discoverable one when none are. */
-  authenticationOptions(
+  async authenticationOptions(
     allow: Pick<StoredPasskey, 'credentialId' | 'transports'>[] | undefined,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const { generateAuthenticationOptions } = await simpleWebAuthn();
     return generateAuthenticationOptions({
       rpID: this.config.rpId,
       allowCredentials: allow?.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
@@ -93,6 +96,7 @@ export class RelyingParty {
 
   /** Checks a registration answer to `challenge`: origin, RP ID, user presence, attestation. */
   async verifyRegistration(response: RegistrationResponseJSON, challenge: string): Promise<RegistrationCheck> {
+    const { verifyRegistrationResponse } = await simpleWebAuthn();
     try {
       const result = await verifyRegistrationResponse({
         response,
@@ -129,6 +133,7 @@ export class RelyingParty {
     challenge: string,
     passkey: Pick<StoredPasskey, 'credentialId' | 'publicKey' | 'transports'>,
   ): Promise<AssertionCheck> {
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     try {
       const result = await verifyAuthenticationResponse({
         response,
