@@ -1,7 +1,10 @@
 /**
- * `npm run bench:ab -- <live|me> <build> <build> [...]`: the CPU cost per request of two or more builds of
- * the service, measured side by side. A build is a copy of the bench's build directory
- * (node_modules/.cache/twofold-bench, or any directory with src/main.js), one per commit or variant.
+ * `npm run bench:ab -- <live|me> <build> <build> [...]`: the CPU cost per request and the memory of two or
+ * more builds of the service, measured side by side. A build is a copy of the bench's build directory
+ * (node_modules/.cache/twofold-bench, or any directory with src/main.js), one per commit or variant, and
+ * may be followed by Node flags in the same argument, for a variant of the image's flags:
+ * `"node_modules/.cache/twofold-bench --max-semi-space-size=4"` runs that build with the flag after the
+ * image's NODE_OPTIONS and CMD flags (the last of a flag given twice wins).
  * Every build is served at once on one throwaway database; rounds of load go to each in turn, in an
  * order that rotates, and the medians are compared. On a shared 2-core machine whose speed swings within
  * minutes, runs one after the other give opposite verdicts; this tells a few percent apart.
@@ -18,8 +21,10 @@ import {
   cpuSampler,
   createDatabase,
   freePort,
+  IMAGE_NODE_ARGS,
   int,
   log,
+  memoryOf,
   Proc,
   serviceEnv,
   spawnNode,
@@ -74,10 +79,14 @@ async function main(): Promise<void> {
     // One secret for all: a token signed by one build is valid at every other.
     const shared = serviceEnv({ ...settings, port: 0 });
     for (const build of builds) {
-      const dir = isAbsolute(build) ? build : resolve(build);
+      const [path, ...nodeArgs] = build.split(' ').filter(Boolean);
+      const dir = isAbsolute(path) ? path : resolve(path);
       const port = await freePort();
       const spawnedAt = performance.now();
-      const proc = spawnNode(join(dir, 'src', 'main.js'), [], { ...shared, PORT: String(port) }, dir);
+      const proc = spawnNode(join(dir, 'src', 'main.js'), [], { ...shared, PORT: String(port) }, dir, [
+        ...IMAGE_NODE_ARGS,
+        ...nodeArgs,
+      ]);
       served.push({ build, proc, port });
       await waitReady(proc, port, spawnedAt);
     }
@@ -114,9 +123,10 @@ async function main(): Promise<void> {
     }
     for (let i = 0; i < served.length; i++) {
       const each = cpuUs[i].map((us) => us.toFixed(0)).join(' ');
+      const memory = memoryOf(served[i].proc.pid);
       process.stdout.write(
         `${served[i].build}: ${target} ${median(cpuUs[i]).toFixed(1)} µs CPU per request (rounds: ${each}), ` +
-          `${median(rates[i]).toFixed(0)} req/s\n`,
+          `${median(rates[i]).toFixed(0)} req/s, RSS ${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)})\n`,
       );
     }
   } finally {

@@ -43,6 +43,7 @@ import {
   FLOOR_SERVER,
   freePort,
   gitDescription,
+  IMAGE_NODE_ARGS,
   IMAGE_NODE_OPTIONS,
   int,
   log,
@@ -209,11 +210,15 @@ const TARGETS: Target[] = ['bare', 'nest', 'live', 'floor', 'me'];
 
 async function measureThroughput(ctx: Context) {
   log('1+2: bare node:http and Nest alone vs /health/live, floor server vs /auth/me');
-  const bare = await startFloorServer(BARE_SERVER);
+  const bare = await startFloorServer(BARE_SERVER, undefined, IMAGE_NODE_ARGS);
   teardown.push(() => bare.stop());
-  const nest = await startFloorServer(NEST_SERVER, { PATH: env.PATH, NODE_OPTIONS: IMAGE_NODE_OPTIONS });
+  const nest = await startFloorServer(
+    NEST_SERVER,
+    { PATH: env.PATH, NODE_OPTIONS: IMAGE_NODE_OPTIONS },
+    IMAGE_NODE_ARGS,
+  );
   teardown.push(() => nest.stop());
-  const floor = await startFloorServer(FLOOR_SERVER, ctx.env);
+  const floor = await startFloorServer(FLOOR_SERVER, ctx.env, IMAGE_NODE_ARGS);
   teardown.push(() => floor.stop());
   const users = await seedUsers(ctx, 'me', CONNECTIONS);
   const tokens = (await loginAll(ctx.port, users)).map((body) => body.accessToken ?? '');
@@ -751,7 +756,7 @@ interface ProfileRun {
 async function profileOne(ctx: Context, target: Profiled, tokens: string[]): Promise<ProfileRun> {
   const dir = mkdtempSync(join(tmpdir(), 'twofold-bench-profile-'));
   teardown.push(() => rmSync(dir, { recursive: true, force: true }));
-  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'];
+  const nodeArgs = [...IMAGE_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'];
   const spawnedAt = performance.now();
   let proc: Proc;
   let port: number;
@@ -1083,7 +1088,7 @@ async function main(): Promise<void> {
   const bcryptInfo = await measureBcrypt();
 
   log(`starting the service on port ${port}`);
-  const nodeArgs = env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...IMAGE_NODE_ARGS, ...(env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const begin = performance.now();
   const service = spawnNode(MAIN, [], baseEnv, workDir, nodeArgs);
   teardown.push(() => service.stop());

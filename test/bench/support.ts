@@ -37,9 +37,18 @@ export type Env = Record<string, string | undefined>;
 /** A numeric setting of the bench from the environment, or `fallback` when unset. */
 export const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
+const DOCKERFILE = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8');
+
 /** The service runs with the Node flags the image sets (docker/Dockerfile), the heap cap above all. */
-export const IMAGE_NODE_OPTIONS =
-  /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+export const IMAGE_NODE_OPTIONS = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(DOCKERFILE)?.[1] ?? '';
+
+/**
+ * The V8 flags the image's CMD passes on the command line (those NODE_OPTIONS does not accept), for the
+ * service and, like with like, for the servers it is compared with.
+ */
+export const IMAGE_NODE_ARGS: string[] = JSON.parse(
+  /^CMD (\["node".*\])$/m.exec(DOCKERFILE)?.[1] ?? '["node", "dist/src/main.js"]',
+).slice(1, -1);
 
 export interface ServiceSettings {
   databaseUrl: string;
