@@ -27,8 +27,9 @@ describe('deployment files', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npm install --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
-    expect(read('package.json')).toContain('"start:prod": "node dist/src/main.js"');
+    const command = (JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[]).join(' ');
+    expect(command).toMatch(/^node (--[a-z-]+ )*dist\/src\/main\.js$/);
+    expect(read('package.json')).toContain(`"start:prod": "${command}"`);
   });
 
   it('probes liveness on a route the app serves, on MANAGEMENT_PORT when set', async () => {
