@@ -972,19 +972,20 @@ function addNotes(results: Results, memory: { rssMiB: number; peakMiB: number })
   if (missed('7c') || memory.peakMiB >= 150) {
     notes.push(
       `- **7c, memory.** ${memory.rssMiB.toFixed(0)} MiB at the end, ${memory.peakMiB.toFixed(0)} MiB at the ` +
-        `peak, with the Node flags of the image (NODE_OPTIONS="${IMAGE_NODE_OPTIONS}" in docker/Dockerfile, which ` +
-        'this bench reads). On Node 24 about 60 MiB of it are the pages of the node binary itself (RssFile; ' +
-        "Node 20's 50 MiB; its run gave 136 MiB here on the same day, 105 MiB anonymous memory after 10 s of " +
-        '`/auth/me` against 140-155 MiB on Node 24). Once ready the V8 ' +
-        'heap holds about 56 MB: 24 MB of strings, almost all the source text of the loaded modules (V8 keeps it; ' +
-        "TypeORM's index alone loads the query runners of every database it supports), 12 MB of bytecode and " +
-        'code. Each measurement run alone (BENCH_ONLY) grows it: 1 and 2 154 -> 201 MiB, 3 158 -> 164, 4 157 -> ' +
-        "188, 5 153 -> 177; the heap to about 95 MB under load, and Maglev, V8's mid-tier compiler, takes " +
-        '15-25 MiB of native memory. Tried with 10 s of `/auth/me`, one flag at a time: MALLOC_ARENA_MAX=2 and ' +
-        '--heap-growing-percent=20 changed nothing; --max-semi-space-size=4 saved 4 MiB; --no-maglev 15-25 MiB ' +
-        '(rate within the noise; not a NODE_OPTIONS flag, so the image would pass it on the command line); ' +
-        '--optimize-for-size 38 MiB for 40% fewer requests. None reaches 150 MiB alone: what would is less code ' +
-        'loaded (a bundled, tree-shaken build, or the rarely used parts loaded on first use).',
+        `peak, with the Node flags of the image, which this bench reads from docker/Dockerfile ` +
+        `(NODE_OPTIONS="${IMAGE_NODE_OPTIONS}", and ${IMAGE_NODE_ARGS.join(' ') || 'no flags'} on CMD's command ` +
+        'line). On Node 24 about 60 MiB of it are the pages of the node binary itself (RssFile; Node 20: 50 MiB, ' +
+        'and 136 MiB in all on a run of the same day). Once ready the V8 heap holds about 50 MB, two fifths of ' +
+        "it the source text of the loaded modules, which V8 keeps (TypeORM's index alone loads the query runners " +
+        'of every database it supports; class-validator loads libphonenumber-js and validator whole); under load ' +
+        'it grows to about 90 MB, and the memory the compilers take comes on top. Done (side by side with ' +
+        '`npm run bench:ab`): PGlite, ioredis and @simplewebauthn/server are loaded only when used (a replica on ' +
+        'PostgreSQL without Redis, before its first passkey ceremony: 160 -> 153 MiB once ready, 7 MB less heap); ' +
+        "the image runs `node --no-maglev` (V8's mid-tier compiler held 10-15 MiB of native memory under load; " +
+        'CPU per request unchanged). Tried and not kept: --max-semi-space-size=4 saved 5-13 MiB for up to 8% ' +
+        'more CPU on `/health/live`; MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_ and --heap-growing-percent=20 ' +
+        'changed nothing; --optimize-for-size saved 38 MiB for 40% fewer requests. What is left is code that ' +
+        'every request path loads: less of it would take a bundled, tree-shaken build.',
     );
   }
   const explained = ['1', '1b', '2a', '2b', '3a', '4a', '5a', '5b', '6a', '6b', '7c'];
