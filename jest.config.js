@@ -41,7 +41,9 @@ const common = {
 };
 
 module.exports = {
-  testTimeout: 60_000,
+  // A guard against hangs, not a speed goal: on a busy shared 2-core machine (4-5x slower than a quiet one)
+  // the tests that spawn services or CLIs took most of a minute, and one went over.
+  testTimeout: 120_000,
   // Jest's default, cores - 1, is one worker on a 2-core machine. Every test file has a database of its own,
   // and most of a file's time is spent waiting on HTTP, PostgreSQL or the browser, so two share 2 cores well
   // (the PGlite pass: about 9 instead of 14 minutes on such a machine).

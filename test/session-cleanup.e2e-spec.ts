@@ -11,7 +11,9 @@ describe('session cleanup', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // The seeding writes 15,000 sessions in single statements, which took PGlite over the default 5 s
+    // statement timeout on a busy shared machine; no test here is about that timeout.
+    t = await startTestApp({ env: { DATABASE_STATEMENT_TIMEOUT_MS: '60000' } });
   });
 
   afterAll(async () => {
