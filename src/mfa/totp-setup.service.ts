@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { toDataURL } from 'qrcode';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthUser } from '../common/auth/auth-user';
@@ -11,6 +10,7 @@ import { SessionService } from '../session/session.service';
 import { MfaSetupResponseDto } from './dto/mfa-setup-response.dto';
 import { MfaError, MfaException } from './mfa.exception';
 import { MfaRepository } from './mfa.repository';
+import { qrPngDataUrl } from './qr-png';
 import { SecretCipher } from './secret-cipher';
 import { requireRecentSignIn } from './recent-sign-in';
 import { Totp } from './totp';
@@ -40,7 +40,7 @@ export class TotpSetup {
       await this.audit.record({ type: 'mfa.setup_started', userId: user.userId }, manager);
     });
     const otpauthUrl = Totp.otpauthUrl(secret, this.config.get('mfa.issuer', { infer: true }), state.email);
-    return { secret, otpauthUrl, qrCodeDataUrl: await toDataURL(otpauthUrl, { errorCorrectionLevel: 'M' }) };
+    return { secret, otpauthUrl, qrCodeDataUrl: qrPngDataUrl(otpauthUrl) };
   }
 
   /** Declines enrollment for now: allowed unless MFA_ENROLLMENT is `required`; 409 once 2FA is on. */
