@@ -21,6 +21,9 @@ const load = () => import('@simplewebauthn/server');
 let library: ReturnType<typeof load> | undefined;
 const simpleWebAuthn = () => (library ??= load());
 
+/** An account's WebAuthn user handle: its id's UTF-8 bytes. */
+const userHandleBytes = (userId: string) => Buffer.from(userId, 'utf8');
+
 /** Why a response was refused, as the audit trail and the 400 name it. */
 export type Refusal = 'origin' | 'rp_id' | 'invalid';
 
@@ -49,7 +52,7 @@ export class RelyingParty {
 
   /** The user handle of an account's passkeys: its id, as bytes (base64url, as WebAuthn's JSON carries them). */
   static userHandle(userId: string): string {
-    return Buffer.from(userId, 'utf8').toString('base64url');
+    return userHandleBytes(userId).toString('base64url');
   }
 
   /** The challenge a response answers (from its client data), or undefined when that isn't readable. */
@@ -73,7 +76,7 @@ export class RelyingParty {
       rpName: this.config.rpName,
       rpID: this.config.rpId,
       userName: user.email,
-      userID: new Uint8Array(Buffer.from(user.id, 'utf8')),
+      userID: new Uint8Array(userHandleBytes(user.id)),
       attestationType: 'none',
       excludeCredentials: exclude.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
