@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** A route's own hooks of one kind, as Fastify takes them: none, one or a list. */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}
 
 /**
  * One registry per application instance (not prom-client's global one), so several app instances in
@@ -21,18 +27,32 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Times every request; the route label is Fastify's route template, never the raw URL. */
+  /**
+   * Times every request; the route label is Fastify's route template, never the raw URL. Each route gets
+   * a hook of its own that knows its template and keeps its label sets (reading `request.routeOptions`
+   * builds a dozen-field object per request); a request no route matched is counted by the one global
+   * hook, which runs for the not-found handler too (also where a hook sent the request there).
+   */
   observeHttp(fastify: FastifyInstance): void {
-    fastify.addHook('onResponse', (request, reply, done) => {
-      this.httpDuration.observe(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? 'unmatched',
-          status_code: String(reply.statusCode),
-        },
-        reply.elapsedTime / 1000,
-      );
-      done();
+    fastify.addHook('onRoute', (route) => {
+      const timer = this.timerFor(route.url);
+      route.onResponse = [...hookList(route.onResponse), (request, reply, done) => timer(request, reply, done)];
     });
+    const unmatched = this.timerFor('unmatched');
+    fastify.addHook('onResponse', (request, reply, done) => (request.is404 ? unmatched(request, reply, done) : done()));
+  }
+
+  private timerFor(route: string): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+    const labelSets = new Map<string, Record<'method' | 'route' | 'status_code', string>>();
+    return (request, reply, done) => {
+      const key = `${request.method} ${reply.statusCode}`;
+      let labels = labelSets.get(key);
+      if (!labels) {
+        labels = { method: request.method, route, status_code: String(reply.statusCode) };
+        labelSets.set(key, labels);
+      }
+      this.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
+    };
   }
 }
