@@ -35,8 +35,7 @@ export class MetricsService {
    */
   observeHttp(fastify: FastifyInstance): void {
     fastify.addHook('onRoute', (route) => {
-      const timer = this.timerFor(route.url);
-      route.onResponse = [...hookList(route.onResponse), (request, reply, done) => timer(request, reply, done)];
+      route.onResponse = [...hookList(route.onResponse), this.timerFor(route.url)];
     });
     const unmatched = this.timerFor('unmatched');
     fastify.addHook('onResponse', (request, reply, done) => (request.is404 ? unmatched(request, reply, done) : done()));
